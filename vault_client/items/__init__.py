@@ -1,0 +1,30 @@
+"""Items: the decrypted item document, three-way merge, search and password generation.
+
+Pure code: no files (except the bundled word list, read as package data), no network, no keys.
+"""
+
+from vault_client.items.model import (
+    CONCEALED_FIELDS,
+    ITEM_TYPES,
+    STANDARD_FIELDS,
+    Conflict,
+    CustomField,
+    FieldNotFoundError,
+    Item,
+    ItemFormatError,
+    is_concealed_field,
+    new_item,
+)
+
+__all__ = [
+    "CONCEALED_FIELDS",
+    "ITEM_TYPES",
+    "STANDARD_FIELDS",
+    "Conflict",
+    "CustomField",
+    "FieldNotFoundError",
+    "Item",
+    "ItemFormatError",
+    "is_concealed_field",
+    "new_item",
+]
