@@ -1,11 +1,39 @@
-"""The `bv` entry point."""
+"""The `bv` entry point: the command tree, and the one place that turns errors into messages."""
+
+from __future__ import annotations
+
+import os
+import sys
 
 import typer
 
-app = typer.Typer(name="bv", help="Blindvault: an end-to-end encrypted password vault.", no_args_is_help=True)
+from vault_client.cli import account_cmds, edit_cmds, item_cmds
+from vault_client.errors import BvError, ExitStatus
+
+app = typer.Typer(
+    name="bv",
+    help="Blindvault: an end-to-end encrypted password vault.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+)
+
+app.add_typer(account_cmds.account_app, name="account")
+app.command("login")(account_cmds.login)
+app.command("logout")(account_cmds.logout)
+app.command("status")(account_cmds.status)
+app.add_typer(item_cmds.add_app, name="add")
+app.command("get")(item_cmds.get)
+app.command("list")(item_cmds.list_)
+app.command("search")(item_cmds.search)
+app.command("edit")(edit_cmds.edit)
+app.command("rm")(edit_cmds.rm)
+app.command("restore")(edit_cmds.restore)
+app.command("generate")(edit_cmds.generate)
+app.command("sync")(edit_cmds.sync)
 
 
-@app.command()
+@app.command("version")
 def version() -> None:
     """Print the client version."""
     from vault_client import __version__
@@ -13,5 +41,36 @@ def version() -> None:
     typer.echo(__version__)
 
 
-def run() -> None:
-    app()
+def run(argv: list[str] | None = None) -> int:
+    """Run `bv`; every failure ends here as one `bv: error:` line and an exit status."""
+    import click
+
+    from vault_client.cli import output
+
+    try:
+        app(args=argv, standalone_mode=False, prog_name="bv")
+        status = ExitStatus.OK
+    except BvError as err:
+        output.error(err)
+        status = err.status
+    except click.exceptions.Abort:
+        sys.stderr.write("\nbv: error: cancelled; nothing was changed\n")
+        status = ExitStatus.CANCELLED
+    except click.exceptions.Exit as exc:
+        status = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        status = ExitStatus.USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("\nbv: error: interrupted\n")
+        status = ExitStatus.CANCELLED
+    except BrokenPipeError:
+        status = ExitStatus.OK
+    except Exception as exc:  # noqa: BLE001 - never a traceback (it could hold secrets)
+        if os.environ.get("BV_DEBUG") == "1":
+            raise
+        sys.stderr.write(f"bv: error: internal error ({type(exc).__name__}); nothing was changed\n")
+        sys.stderr.write("bv: hint: run again with BV_DEBUG=1 to see where it failed\n")
+        status = ExitStatus.ERROR
+    sys.stdout.flush()
+    raise SystemExit(int(status))

@@ -1,0 +1,222 @@
+"""The local cache: ciphertext as received, plus cursors, manifest pins and queued writes.
+
+One SQLite file (``cache.sqlite3`` in the state directory, 0600). It never holds plaintext: items
+are the blobs the server sent (already verified), queued writes are blobs this device sealed.
+
+- ``vaults``: per vault the wrapped vault key, role, key generation, sync cursor (``seq``) and the
+  last manifest this device verified (version and MAC): the rollback pin.
+- ``items``: the last verified revision and blob of every item (tombstones have no blob). An
+  item's revision here is its high-water mark: the client never accepts a lower one.
+- ``pending``: local edits not yet accepted by the server, each with the blob it was based on (the
+  common ancestor for a field-by-field merge) and the new blob sealed at ``base_revision + 1``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from vault_client import paths
+from vault_client.errors import CacheCorrupt
+
+CACHE_FILE = "cache.sqlite3"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS vaults (
+    vault_id TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    key_generation INTEGER NOT NULL,
+    wrapped_vault_key BLOB NOT NULL,
+    seq INTEGER NOT NULL DEFAULT 0,
+    manifest_version INTEGER NOT NULL DEFAULT -1,
+    manifest_mac BLOB
+);
+CREATE TABLE IF NOT EXISTS items (
+    vault_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    blob BLOB,
+    hash BLOB,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (vault_id, item_id)
+);
+CREATE TABLE IF NOT EXISTS pending (
+    vault_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    base_revision INTEGER NOT NULL,
+    base_blob BLOB,
+    blob BLOB,
+    queued_at REAL NOT NULL,
+    PRIMARY KEY (vault_id, item_id)
+);
+"""
+
+
+@dataclass
+class VaultRow:
+    vault_id: str
+    role: str
+    key_generation: int
+    wrapped_vault_key: bytes
+    seq: int
+    manifest_version: int
+    manifest_mac: bytes | None
+
+
+@dataclass
+class ItemRow:
+    vault_id: str
+    item_id: str
+    revision: int
+    blob: bytes | None
+    hash: bytes | None
+    seq: int
+
+
+@dataclass
+class PendingRow:
+    vault_id: str
+    item_id: str
+    base_revision: int
+    base_blob: bytes | None
+    blob: bytes | None
+    queued_at: float
+
+
+class Cache:
+    """A handle on the cache file. Use as a context manager; writes go through ``transaction``."""
+
+    def __init__(self, path: Path | None = None, *, account_id: str | None = None) -> None:
+        self.path = path or paths.state_dir() / CACHE_FILE
+        new = not self.path.exists()
+        if new:
+            paths.write_private(self.path, b"")
+        try:
+            self._db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            self._db.execute("PRAGMA busy_timeout=10000")
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA secure_delete=ON")
+            self._db.executescript(_SCHEMA)
+            self._check_identity(account_id)
+        except sqlite3.DatabaseError as exc:
+            raise CacheCorrupt(str(self.path.name)) from exc
+
+    def _check_identity(self, account_id: str | None) -> None:
+        rows = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        if not rows:
+            with self.transaction():
+                self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+                if account_id:
+                    self._db.execute("INSERT INTO meta VALUES ('account_id', ?)", (account_id,))
+            return
+        if rows.get("schema") != str(SCHEMA_VERSION):
+            raise CacheCorrupt("unknown cache format")
+        if account_id and rows.get("account_id") not in (None, account_id):
+            raise CacheCorrupt("the cache belongs to another account")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Cache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            raise CacheCorrupt(str(exc)) from exc
+
+    def _q(self, sql: str, args: tuple = ()) -> list[tuple]:
+        try:
+            return self._db.execute(sql, args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise CacheCorrupt(str(exc)) from exc
+
+    def check(self) -> None:
+        """Raise CacheCorrupt unless SQLite's quick integrity check passes."""
+        result = self._q("PRAGMA quick_check")
+        if result != [("ok",)]:
+            raise CacheCorrupt("integrity check failed")
+
+    # -- vaults ------------------------------------------------------------------------------
+
+    def vaults(self) -> list[VaultRow]:
+        return [VaultRow(*r) for r in self._q("SELECT * FROM vaults ORDER BY vault_id")]
+
+    def vault(self, vault_id: str) -> VaultRow | None:
+        rows = self._q("SELECT * FROM vaults WHERE vault_id = ?", (vault_id,))
+        return VaultRow(*rows[0]) if rows else None
+
+    def put_vault(self, row: VaultRow) -> None:
+        self._q(
+            "INSERT OR REPLACE INTO vaults VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (row.vault_id, row.role, row.key_generation, row.wrapped_vault_key, row.seq,
+             row.manifest_version, row.manifest_mac),
+        )
+
+    def drop_vault(self, vault_id: str) -> None:
+        for table in ("vaults", "items", "pending"):
+            self._q(f"DELETE FROM {table} WHERE vault_id = ?", (vault_id,))
+
+    # -- items -------------------------------------------------------------------------------
+
+    def items(self, vault_id: str) -> list[ItemRow]:
+        return [ItemRow(*r) for r in self._q("SELECT * FROM items WHERE vault_id = ?", (vault_id,))]
+
+    def item(self, vault_id: str, item_id: str) -> ItemRow | None:
+        rows = self._q("SELECT * FROM items WHERE vault_id = ? AND item_id = ?", (vault_id, item_id))
+        return ItemRow(*rows[0]) if rows else None
+
+    def put_item(self, row: ItemRow) -> None:
+        self._q(
+            "INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?, ?)",
+            (row.vault_id, row.item_id, row.revision, row.blob, row.hash, row.seq),
+        )
+
+    def manifest_entries(self, vault_id: str) -> list[tuple[str, int, bytes | None]]:
+        return [(r[0], r[1], r[2]) for r in self._q(
+            "SELECT item_id, revision, hash FROM items WHERE vault_id = ?", (vault_id,))]
+
+    # -- pending writes ----------------------------------------------------------------------
+
+    def pending(self, vault_id: str | None = None) -> list[PendingRow]:
+        if vault_id is None:
+            rows = self._q("SELECT * FROM pending ORDER BY queued_at")
+        else:
+            rows = self._q("SELECT * FROM pending WHERE vault_id = ? ORDER BY queued_at", (vault_id,))
+        return [PendingRow(*r) for r in rows]
+
+    def put_pending(self, row: PendingRow) -> None:
+        self._q(
+            "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?, ?, ?)",
+            (row.vault_id, row.item_id, row.base_revision, row.base_blob, row.blob, row.queued_at),
+        )
+
+    def drop_pending(self, vault_id: str, item_id: str) -> None:
+        self._q("DELETE FROM pending WHERE vault_id = ? AND item_id = ?", (vault_id, item_id))
+
+    def queue(self, vault_id: str, item_id: str, base_revision: int, base_blob: bytes | None,
+              blob: bytes | None) -> None:
+        """Queue a local edit. An edit of an item already queued keeps the first ancestor."""
+        existing = self._q("SELECT base_revision, base_blob FROM pending WHERE vault_id = ? AND item_id = ?",
+                           (vault_id, item_id))
+        if existing:
+            base_revision, base_blob = existing[0]
+        self.put_pending(PendingRow(vault_id, item_id, base_revision, base_blob, blob, time.time()))

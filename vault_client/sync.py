@@ -1,0 +1,272 @@
+"""The sync engine: delta pull with full verification, and push of queued writes with merging.
+
+Pull: for each vault the server lists, every changed blob is opened under its vault key, item id
+and revision; revisions may never go down; the manifest MAC is checked over the item list this
+device would hold after applying the delta; the manifest version may never go down. Only when all
+of that passes is anything written to the cache, in one transaction per vault. Any failure raises
+``IntegrityFailure`` naming the vault and item, and leaves the cache as it was.
+
+Push: each vault's queued writes are sent as one atomic batch, with a new manifest. If the server
+says the write is stale, the engine pulls and merges each queued edit field by field against the
+ancestor it kept (``vault_client.items.merge``), then tries again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from vault_client import crypto
+from vault_client.cache import Cache, ItemRow, VaultRow
+from vault_client.encoding import b64d, b64e
+from vault_client.errors import BvError, ExitStatus, IntegrityFailure
+from vault_client.items.merge import merge
+from vault_client.items.model import Item, ItemFormatError
+from vault_client.keychain import Keychain
+from vault_client.transport import Api, Conflict
+
+MAX_PUSH_ATTEMPTS = 8
+ROLES = ("owner", "editor", "viewer")
+
+
+class PushFailed(BvError):
+    """Queued changes could not be sent: the vault kept changing under them"""
+
+    status = ExitStatus.CONFLICT
+    hint = "they are kept on this device; run `bv sync` again"
+
+
+@dataclass
+class SyncReport:
+    pulled: int = 0
+    pushed: int = 0
+    merged: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    removed_vaults: list[str] = field(default_factory=list)
+
+
+def _fail(vault_id: str, what: str) -> IntegrityFailure:
+    return IntegrityFailure(f"vault {vault_id}: {what}")
+
+
+def _int(doc: dict[str, Any], key: str, vault_id: str, minimum: int = 0) -> int:
+    value = doc.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum or value >= 2**63:
+        raise _fail(vault_id, f"malformed field {key!r}")
+    return value
+
+
+def _uuid(value: Any, vault_id: str) -> str:
+    try:
+        return str(UUID(str(value)))
+    except ValueError:
+        raise _fail(vault_id, "malformed item id") from None
+
+
+class SyncEngine:
+    def __init__(self, cache: Cache, keychain: Keychain, api: Api) -> None:
+        self.cache = cache
+        self.keys = keychain
+        self.api = api
+
+    # -- pull ---------------------------------------------------------------------------------
+
+    def pull(self, report: SyncReport | None = None) -> SyncReport:
+        report = report or SyncReport()
+        cursors = {v.vault_id: v.seq for v in self.cache.vaults()}
+        resp = self.api.sync(cursors)
+        vaults = resp.get("vaults")
+        removed = resp.get("removed_vaults", [])
+        if not isinstance(vaults, list) or not isinstance(removed, list):
+            raise IntegrityFailure("the sync answer is malformed")
+        prepared = [self._verify_vault(doc) for doc in vaults]
+        for vault_row, rows in prepared:
+            with self.cache.transaction():
+                self.cache.put_vault(vault_row)
+                for row in rows:
+                    self.cache.put_item(row)
+            report.pulled += len(rows)
+        for vid in removed:
+            if isinstance(vid, str) and self.cache.vault(vid):
+                with self.cache.transaction():
+                    self.cache.drop_vault(vid)
+                report.removed_vaults.append(vid)
+        return report
+
+    def _verify_vault(self, doc: Any) -> tuple[VaultRow, list[ItemRow]]:
+        if not isinstance(doc, dict):
+            raise IntegrityFailure("the sync answer is malformed")
+        vault_id = _uuid(doc.get("vault_id"), "?")
+        role = doc.get("role")
+        if role not in ROLES:
+            raise _fail(vault_id, "unknown role")
+        generation = _int(doc, "key_generation", vault_id, 1)
+        seq = _int(doc, "seq", vault_id)
+        manifest = doc.get("manifest")
+        items = doc.get("items")
+        if not isinstance(manifest, dict) or not isinstance(items, list):
+            raise _fail(vault_id, "malformed vault record")
+        version = _int(manifest, "version", vault_id)
+        m_generation = _int(manifest, "generation", vault_id, 1)
+        try:
+            wrapped = b64d(doc["wrapped_vault_key"])
+            mac = b64d(manifest["mac"])
+        except (KeyError, ValueError):
+            raise _fail(vault_id, "malformed vault record") from None
+
+        known = self.cache.vault(vault_id)
+        if known is not None:
+            if generation < known.key_generation:
+                raise _fail(vault_id, "the vault key was rolled back to an older generation")
+            if version < known.manifest_version:
+                raise _fail(vault_id, f"the vault was rolled back (manifest {version} < {known.manifest_version})")
+            if version == known.manifest_version and (mac != known.manifest_mac or items):
+                raise _fail(vault_id, "the manifest changed without a new version")
+            if seq < known.seq:
+                raise _fail(vault_id, "the change counter went backwards")
+        if m_generation != generation:
+            raise _fail(vault_id, "the manifest is for another key generation")
+        vault_key = self.keys.open_vault_key(vault_id, generation, wrapped)
+
+        current = {row.item_id: row for row in self.cache.items(vault_id)}
+        if known is not None and generation > known.key_generation:
+            current = {}  # a rotated vault is re-sent whole under its new key
+        changed: dict[str, ItemRow] = {}
+        for entry in items:
+            row = self._verify_item(entry, vault_id, vault_key, current)
+            if row.item_id in changed:
+                raise _fail(vault_id, f"item {row.item_id} was sent twice")
+            changed[row.item_id] = row
+        current.update(changed)
+        entries = [(UUID(r.item_id), r.revision, r.hash) for r in current.values()]
+        try:
+            crypto.verify_manifest(vault_key, UUID(vault_id), version, generation, entries, mac)
+        except crypto.CryptoError:
+            raise _fail(vault_id, "the manifest does not match the items (an item was dropped, "
+                                  "added, replayed or rolled back)") from None
+        row = VaultRow(vault_id, role, generation, wrapped, seq, version, mac)
+        return row, list(changed.values())
+
+    def _verify_item(self, entry: Any, vault_id: str, vault_key: crypto.SecretBytes,
+                     current: dict[str, ItemRow]) -> ItemRow:
+        if not isinstance(entry, dict):
+            raise _fail(vault_id, "malformed item record")
+        item_id = _uuid(entry.get("item_id"), vault_id)
+        revision = _int(entry, "revision", vault_id, 1)
+        seq = _int(entry, "seq", vault_id)
+        raw = entry.get("blob")
+        try:
+            blob = None if raw is None else b64d(raw)
+        except ValueError:
+            raise _fail(vault_id, f"item {item_id} is not valid base64") from None
+        digest = None if blob is None else crypto.blob_hash(blob)
+        old = current.get(item_id)
+        if old is not None:
+            if revision < old.revision:
+                raise _fail(vault_id, f"item {item_id} was rolled back to revision {revision} "
+                                      f"(this device has seen {old.revision})")
+            if revision == old.revision and digest != old.hash:
+                raise _fail(vault_id, f"item {item_id} changed without a new revision")
+        if blob is not None:
+            try:
+                plaintext = crypto.open_item(vault_key, UUID(vault_id), UUID(item_id), revision, blob)
+                Item.from_bytes(plaintext)
+            except crypto.CryptoError:
+                raise _fail(vault_id, f"item {item_id} revision {revision} does not decrypt: it was "
+                                      "forged, swapped or moved") from None
+            except ItemFormatError:
+                raise _fail(vault_id, f"item {item_id} is not a valid item document") from None
+        return ItemRow(vault_id, item_id, revision, blob, digest, seq)
+
+    # -- push ---------------------------------------------------------------------------------
+
+    def push(self, report: SyncReport | None = None) -> SyncReport:
+        report = report or SyncReport()
+        vault_ids = sorted({p.vault_id for p in self.cache.pending()})
+        for vault_id in vault_ids:
+            self._push_vault(vault_id, report)
+        return report
+
+    def _push_vault(self, vault_id: str, report: SyncReport) -> None:
+        for _ in range(MAX_PUSH_ATTEMPTS):
+            vault = self.cache.vault(vault_id)
+            if vault is None:
+                return
+            batch, new_rows, merged, conflicts = self._prepare(vault)
+            if not batch:
+                return
+            vault_key = self.keys.vault_key(vault)
+            entries = {r.item_id: (r.revision, r.hash) for r in self.cache.items(vault_id)}
+            entries.update({r.item_id: (r.revision, r.hash) for r in new_rows})
+            version = vault.manifest_version + 1
+            mac = crypto.manifest_mac(vault_key, UUID(vault_id), version, vault.key_generation,
+                                      [(UUID(i), rev, h) for i, (rev, h) in entries.items()])
+            body = {"base_manifest_version": vault.manifest_version,
+                    "manifest": {"version": version, "mac": b64e(mac)}, "items": batch}
+            result = self.api.write_changes(vault_id, body)
+            if isinstance(result, Conflict):
+                self.pull(report)
+                continue
+            seq = result.get("seq") if isinstance(result, dict) else None
+            with self.cache.transaction():
+                new_seq = vault.seq
+                if isinstance(seq, int) and seq == vault.seq + 1:
+                    new_seq = seq  # nothing else happened in between: the cursor may move
+                self.cache.put_vault(VaultRow(vault_id, vault.role, vault.key_generation, vault.wrapped_vault_key,
+                                              new_seq, version, mac))
+                for row in new_rows:
+                    self.cache.put_item(row)
+                    self.cache.drop_pending(vault_id, row.item_id)
+            report.pushed += len(new_rows)
+            report.merged += merged
+            report.conflicts += conflicts
+            return
+        raise PushFailed(f"vault {vault_id}")
+
+    def _prepare(self, vault: VaultRow) -> tuple[list[dict], list[ItemRow], list[str], list[str]]:
+        vault_id = vault.vault_id
+        vault_key = self.keys.vault_key(vault)
+        vid = UUID(vault_id)
+        batch: list[dict] = []
+        rows: list[ItemRow] = []
+        merged: list[str] = []
+        conflicts: list[str] = []
+        for p in self.cache.pending(vault_id):
+            cur = self.cache.item(vault_id, p.item_id)
+            cur_rev = cur.revision if cur else 0
+            iid = UUID(p.item_id)
+            if cur_rev == p.base_revision:
+                blob = p.blob
+            else:
+                def open_(b: bytes | None, rev: int) -> Item | None:
+                    return None if b is None else Item.from_bytes(crypto.open_item(vault_key, vid, iid, rev, b))
+
+                local = open_(p.blob, p.base_revision + 1)
+                remote = open_(cur.blob if cur else None, cur_rev)
+                if local is None or remote is None:
+                    # A purge against a remote edit, or an edit against a remote purge: keep the edit.
+                    keep = local or remote
+                    if keep is remote:
+                        with self.cache.transaction():
+                            self.cache.drop_pending(vault_id, p.item_id)
+                        continue
+                    result_item = keep
+                else:
+                    ancestor = open_(p.base_blob, p.base_revision)
+                    result = merge(ancestor, local, remote)
+                    result_item = result.item
+                    if result.conflicted_fields:
+                        conflicts.append(p.item_id)
+                merged.append(p.item_id)
+                blob = crypto.seal_item(vault_key, vid, iid, cur_rev + 1, result_item.to_bytes())
+            digest = None if blob is None else crypto.blob_hash(blob)
+            batch.append({"item_id": p.item_id, "base_revision": cur_rev, "revision": cur_rev + 1,
+                          "blob": None if blob is None else b64e(blob)})
+            rows.append(ItemRow(vault_id, p.item_id, cur_rev + 1, blob, digest, cur.seq if cur else 0))
+        return batch, rows, merged, conflicts
+
+    def sync(self) -> SyncReport:
+        report = self.pull()
+        self.push(report)
+        return report

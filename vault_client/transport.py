@@ -1,0 +1,179 @@
+"""The client's HTTP layer: it moves opaque blobs and never imports the crypto core.
+
+One method per endpoint of docs/api.md. Transport and server failures become the client's own
+errors (``ServerUnreachable``, ``ServerError``...); a 409 on a batch write is returned as a
+``Conflict`` value because the sync engine resolves it. Response bodies are size-bounded and
+must be JSON objects; anything else is a clear error, never a traceback.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from vault_client.errors import (
+    InsecureServer,
+    NotLoggedIn,
+    RateLimited,
+    ServerError,
+    ServerUnreachable,
+    UsageError,
+    WrongPassword,
+)
+
+MAX_RESPONSE_BYTES = 512 * 1024 * 1024
+TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+
+
+def check_server_url(url: str, *, insecure: bool = False) -> str:
+    """Normalise a server URL; refuse plain http:// to anything but loopback unless ``insecure``."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"not a server URL: {url!r}", hint="use https://host[:port]")
+    if parts.scheme == "http" and not insecure and not _is_loopback(parts.hostname):
+        raise InsecureServer(parts.hostname)
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
+class Conflict:
+    """The server's answer to a stale batch write."""
+
+    manifest_version: int
+    items: list[dict[str, Any]]
+
+
+class Api:
+    def __init__(self, server: str, token: str | None = None, *, transport: httpx.BaseTransport | None = None):
+        self.server = server
+        self._token = token
+        self._client = httpx.Client(base_url=server + "/v1", timeout=TIMEOUT, transport=transport)
+
+    def __repr__(self) -> str:
+        return f"Api(server={self.server!r})"
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Api:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def set_token(self, token: str) -> None:
+        self._token = token
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, body: Any = None, *, auth: bool = True,
+                 params: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+        headers = {"Accept": "application/json"}
+        if auth:
+            if not self._token:
+                raise NotLoggedIn()
+            headers["Authorization"] = f"Bearer {self._token}"
+        try:
+            with self._client.stream(method, path, json=body, headers=headers, params=params) as resp:
+                raw = bytearray()
+                for chunk in resp.iter_bytes():
+                    raw += chunk
+                    if len(raw) > MAX_RESPONSE_BYTES:
+                        raise ServerError("the server's response is too large")
+                status = resp.status_code
+                retry_after = resp.headers.get("retry-after")
+        except httpx.TimeoutException:
+            raise ServerUnreachable(f"{self.server} did not answer in time") from None
+        except httpx.HTTPError as exc:
+            raise ServerUnreachable(f"{self.server} ({type(exc).__name__})") from None
+        if status == 204:
+            return status, {}
+        try:
+            doc = json.loads(bytes(raw))
+        except ValueError:
+            raise ServerError(f"the server sent a malformed response (HTTP {status})") from None
+        if not isinstance(doc, dict):
+            raise ServerError(f"the server sent a malformed response (HTTP {status})")
+        if status >= 400 and status != 409:
+            self._raise_for(status, doc, retry_after)
+        return status, doc
+
+    @staticmethod
+    def _raise_for(status: int, doc: dict[str, Any], retry_after: str | None) -> None:
+        err = doc.get("error") if isinstance(doc.get("error"), dict) else {}
+        code = str(err.get("code", "unknown"))[:64]
+        message = str(err.get("message", ""))[:300]
+        if code == "bad_credentials":
+            raise WrongPassword()
+        if status == 401:
+            raise NotLoggedIn("the session has ended or was revoked")
+        if status == 429:
+            wait = retry_after or str(err.get("retry_after", "a while"))
+            raise RateLimited(f"try again in {wait} seconds")
+        raise ServerError(f"{code}: {message}" if message else code)
+
+    # -- endpoints ----------------------------------------------------------------------------
+
+    def prelogin(self, email: str) -> dict[str, Any]:
+        return self._request("POST", "/prelogin", {"email": email}, auth=False)[1]
+
+    def register(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._request("POST", "/accounts", body, auth=False)[1]
+
+    def login(self, email: str, auth_key: str, device_name: str) -> dict[str, Any]:
+        body = {"email": email, "auth_key": auth_key, "device_name": device_name}
+        return self._request("POST", "/login", body, auth=False)[1]
+
+    def logout(self) -> None:
+        self._request("POST", "/logout")
+
+    def me(self) -> dict[str, Any]:
+        return self._request("GET", "/accounts/me")[1]
+
+    def sessions(self) -> list[dict[str, Any]]:
+        return self._request("GET", "/sessions")[1].get("sessions", [])
+
+    def revoke_session(self, session_id: str) -> None:
+        self._request("DELETE", f"/sessions/{session_id}")
+
+    def bundle(self, email: str) -> dict[str, Any]:
+        return self._request("GET", "/bundles", params={"email": email})[1]
+
+    def change_password(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._request("POST", "/account/password", body)[1]
+
+    def vaults(self) -> list[dict[str, Any]]:
+        return self._request("GET", "/vaults")[1].get("vaults", [])
+
+    def create_vault(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._request("POST", "/vaults", body)[1]
+
+    def delete_vault(self, vault_id: str) -> None:
+        self._request("DELETE", f"/vaults/{vault_id}")
+
+    def write_changes(self, vault_id: str, body: dict[str, Any]) -> dict[str, Any] | Conflict:
+        status, doc = self._request("POST", f"/vaults/{vault_id}/changes", body)
+        if status == 409:
+            current = doc.get("current") if isinstance(doc.get("current"), dict) else {}
+            try:
+                return Conflict(int(current.get("manifest_version", -1)), list(current.get("items") or []))
+            except (TypeError, ValueError):
+                raise ServerError("the server sent a malformed conflict response") from None
+        return doc
+
+    def sync(self, cursors: dict[str, int]) -> dict[str, Any]:
+        return self._request("POST", "/sync", {"cursors": cursors})[1]
