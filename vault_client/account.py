@@ -145,15 +145,19 @@ def bundle_from_wire(account_id: str, doc: Any) -> crypto.PublicBundle:
 
 
 def login(api: Api, server: str, email: str, password: str, secret_key: crypto.SecretKey, *,
-          insecure: bool, pinned: crypto.KdfParams | None = None) -> AccountState:
-    """Set up this device: derive, authenticate, and verify everything the server returns."""
+          insecure: bool, pinned: dict[str, int] | None = None) -> AccountState:
+    """Set up this device: derive, authenticate, and verify everything the server returns.
+
+    ``pinned`` is the KDF parameters this device last used successfully: the server may not go below.
+    """
+    pin = crypto.KdfParams.from_dict(pinned) if pinned else None
     pre = api.prelogin(email)
-    params = _kdf_from_wire(pre.get("kdf"), pinned)
+    params = _kdf_from_wire(pre.get("kdf"), pin)
     try:
         salt = b64d(pre["salt"])
     except (KeyError, ValueError):
         raise ServerError("the server sent a malformed salt") from None
-    keys = crypto.derive_account_keys(password, secret_key, salt, params, pinned)
+    keys = crypto.derive_account_keys(password, secret_key, salt, params, pin)
     device_name = default_device_name()
     resp = api.login(email, b64e(keys.auth_key.reveal()), device_name)
     session = _session_from(resp)

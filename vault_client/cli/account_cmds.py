@@ -136,11 +136,7 @@ def login(
         raise AlreadySetUp(f"as {existing.email} on {existing.server}")
     secret_key = parse_secret_key(secret_text)
     password = prompts.account_password()
-    pinned = None
-    if existing is not None:
-        from vault_client.crypto import KdfParams
-
-        pinned = KdfParams.from_dict(existing.kdf_pin)
+    pinned = existing.kdf_pin if existing is not None else None
     with Api(server) as api:
         account = do_login(api, server, email, password, secret_key, insecure=insecure, pinned=pinned)
     output.out(f"Logged in as {account.email} on {server}.")
