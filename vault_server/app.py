@@ -1,0 +1,125 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from vault_server import __version__
+from vault_server.crud.secrets import get_or_create_secret
+from vault_server.database import Database
+from vault_server.deps import ServerState, SessionDep
+from vault_server.errors import install_error_handlers
+from vault_server.middleware import BodyLimitMiddleware
+from vault_server.routes import account, auth, vaults
+from vault_server.security import AuthKeyHasher
+from vault_server.settings import Settings
+from vault_server.throttle import LoginThrottler
+
+API_PREFIX = "/v1"
+SECRET_DECOY = "prelogin-decoy"
+SECRET_THROTTLE = "login-throttle"
+
+log = logging.getLogger("vault_server")
+
+meta = APIRouter(tags=["meta"])
+
+
+@meta.get("/health")
+def health(session: SessionDep) -> dict[str, str]:
+    """Liveness and database reachability, for load balancers."""
+    session.connection()
+    return {"status": "ok"}
+
+
+def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
+    """Build the server for ``settings``; nothing global, so tests can build many.
+
+    The database must already be migrated (``bv-server db upgrade``); server secrets are read,
+    or created by the first process, at startup.
+    """
+    database = db or Database.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        with database.write() as session:
+            decoy = get_or_create_secret(session, SECRET_DECOY)
+            throttle = get_or_create_secret(session, SECRET_THROTTLE)
+        app.state.server = ServerState(
+            settings=settings,
+            db=database,
+            hasher=AuthKeyHasher(settings),
+            throttler=LoginThrottler(settings, throttle),
+            decoy_secret=decoy,
+        )
+        try:
+            yield
+        finally:
+            database.dispose()
+
+    app = FastAPI(
+        title="Blindvault sync server",
+        version=__version__,
+        summary="Stores and forwards ciphertext for the bv client. It never sees a key or plaintext.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+    )
+    install_error_handlers(app)
+    for router in (meta, auth.router, account.router, vaults.router):
+        app.include_router(router, prefix=API_PREFIX)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Entry point for uvicorn workers (``factory=True``): settings from BV_* variables."""
+    return create_app(Settings.from_env())
+
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "stable snake_case code"},
+                "message": {"type": "string"},
+                "retry_after": {"type": "integer", "description": "seconds (rate_limited only)"},
+            },
+        },
+        "current": {"$ref": "#/components/schemas/ConflictState"},
+    },
+}
+
+
+def openapi_schema(app: FastAPI) -> dict[str, Any]:
+    """OpenAPI with the real error shape: 422 is never sent (bad input is 400 invalid_request)."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    components["Error"] = ERROR_SCHEMA
+    error_ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    for path in schema["paths"].values():
+        for operation in path.values():
+            responses = operation["responses"]
+            responses.pop("422", None)
+            for code, description in (("400", "invalid_request"), ("401", "unauthorized / bad_credentials"),
+                                      ("403", "forbidden"), ("404", "not_found"), ("409", "conflict / email_taken"),
+                                      ("413", "body_too_large"), ("429", "rate_limited")):
+                if code in responses:
+                    responses[code].update(error_ref)
+            responses.setdefault("default", {"description": "error", **error_ref})
+    app.openapi_schema = schema
+    return schema

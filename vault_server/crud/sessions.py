@@ -1,0 +1,77 @@
+"""Queries on device sessions: create, authenticate, list, revoke."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlmodel import Session, select
+
+from vault_server.models import DeviceSession, DeviceSessionPublic, SessionToken
+from vault_server.security import new_session_token
+
+
+def create_session(session: Session, account_id: uuid.UUID, device_name: str, lifetime: timedelta,
+                   now: datetime) -> SessionToken:
+    token, digest = new_session_token()
+    row = DeviceSession(
+        account_id=account_id,
+        device_name=device_name,
+        token_hash=digest,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + lifetime,
+    )
+    session.add(row)
+    session.flush()
+    return SessionToken(token=token, session_id=row.id, expires_at=row.expires_at)
+
+
+def find_live_session(session: Session, digest: bytes, now: datetime) -> DeviceSession | None:
+    return session.exec(
+        select(DeviceSession).where(DeviceSession.token_hash == digest, DeviceSession.expires_at > now)
+    ).first()
+
+
+def touch_session(session: Session, session_id: uuid.UUID, now: datetime) -> None:
+    session.execute(update(DeviceSession).where(DeviceSession.id == session_id).values(last_seen_at=now))
+
+
+def list_sessions(session: Session, account_id: uuid.UUID, current_id: uuid.UUID,
+                  now: datetime) -> list[DeviceSessionPublic]:
+    rows = session.exec(
+        select(DeviceSession)
+        .where(DeviceSession.account_id == account_id, DeviceSession.expires_at > now)
+        .order_by(DeviceSession.created_at, DeviceSession.id)
+    ).all()
+    return [
+        DeviceSessionPublic(
+            session_id=row.id,
+            device_name=row.device_name,
+            created_at=row.created_at,
+            last_seen_at=row.last_seen_at,
+            current=row.id == current_id,
+        )
+        for row in rows
+    ]
+
+
+def delete_session(session: Session, account_id: uuid.UUID, session_id: uuid.UUID) -> bool:
+    result = session.execute(
+        delete(DeviceSession).where(DeviceSession.id == session_id, DeviceSession.account_id == account_id)
+    )
+    return result.rowcount == 1
+
+
+def delete_other_sessions(session: Session, account_id: uuid.UUID, keep_id: uuid.UUID) -> int:
+    result = session.execute(
+        delete(DeviceSession).where(DeviceSession.account_id == account_id, DeviceSession.id != keep_id)
+    )
+    return result.rowcount
+
+
+def purge_expired_sessions(session: Session, account_id: uuid.UUID, now: datetime) -> None:
+    session.execute(
+        delete(DeviceSession).where(DeviceSession.account_id == account_id, DeviceSession.expires_at <= now)
+    )

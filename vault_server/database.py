@@ -1,0 +1,125 @@
+"""Engines and transactions for SQLite and PostgreSQL.
+
+``Database.read()`` gives a consistent snapshot (SQLite WAL snapshot, PostgreSQL REPEATABLE READ);
+``Database.write()`` gives a transaction that commits on success and rolls back on any exception.
+
+SQLite writes are serialised: a process-wide lock queues this process's writers in order, and each
+write transaction starts with ``BEGIN IMMEDIATE`` so that writers of other processes wait on the
+database's busy timeout instead of failing half-way through a read-then-write transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlmodel import Session
+
+from vault_server.settings import Settings
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+WRITE_LOCK_TIMEOUT_S = 30.0
+_BEGIN_OPTION = "bv_begin"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
+        dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+        cur = dbapi_conn.cursor()
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA secure_delete=ON",
+            "PRAGMA synchronous=NORMAL",
+        ):
+            cur.execute(pragma)
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn) -> None:  # noqa: ANN001 - SQLAlchemy Connection
+        conn.exec_driver_sql(conn.get_execution_options().get(_BEGIN_OPTION, "BEGIN"))
+
+
+def make_engine(settings: Settings) -> Engine:
+    """An engine for the configured database; creates the SQLite data directory if needed."""
+    url = settings.resolved_database_url
+    if url.startswith("sqlite"):
+        ensure_data_dir(settings.data_dir)
+        _create_private_file(settings.sqlite_path)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def ensure_data_dir(path: Path) -> None:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the SQLite file owner-only (its -wal and -shm files inherit the mode)."""
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+class Database:
+    """One engine plus the transaction discipline the server relies on."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self._write_lock = threading.Lock() if self.is_sqlite else None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        return cls(make_engine(settings))
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only transaction seeing one consistent snapshot; never commits."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            if not self.is_sqlite:
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction: commit when the block ends normally, roll back on any exception."""
+        with self._write_slot():
+            with Session(self.engine, expire_on_commit=False) as session:
+                if self.is_sqlite:
+                    session.connection(execution_options={_BEGIN_OPTION: "BEGIN IMMEDIATE"})
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+
+    @contextmanager
+    def _write_slot(self) -> Iterator[None]:
+        if self._write_lock is None:
+            yield
+            return
+        # A timeout rather than a hang if a write transaction were ever nested in another.
+        if not self._write_lock.acquire(timeout=WRITE_LOCK_TIMEOUT_S):
+            raise TimeoutError("timed out waiting for the database write lock")
+        try:
+            yield
+        finally:
+            self._write_lock.release()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

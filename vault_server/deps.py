@@ -1,0 +1,112 @@
+"""FastAPI dependencies, as named aliases so routes read like prose.
+
+``SessionDep`` is a read-only snapshot; ``WriteSessionDep`` a write transaction that commits
+after the route returns (and before the response is sent) or rolls back when it raises;
+``DatabaseDep`` is for routes that need several transactions (login: read, hash, write).
+``CurrentSession`` authenticates the bearer token.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from vault_server.crud import sessions as session_queries
+from vault_server.database import Database
+from vault_server.errors import Unauthorized
+from vault_server.models.base import utcnow
+from vault_server.security import AuthKeyHasher, token_hash
+from vault_server.settings import Settings
+from vault_server.throttle import LoginThrottler
+
+LAST_SEEN_RESOLUTION = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class ServerState:
+    """What the app factory builds once and every request shares."""
+
+    settings: Settings
+    db: Database
+    hasher: AuthKeyHasher
+    throttler: LoginThrottler
+    decoy_secret: bytes
+
+    def __repr__(self) -> str:
+        return "ServerState()"
+
+
+@dataclass(frozen=True)
+class AuthContext:
+    """The authenticated caller: which session and which account."""
+
+    session_id: uuid.UUID
+    account_id: uuid.UUID
+
+
+def get_state(request: Request) -> ServerState:
+    return request.app.state.server
+
+
+StateDep = Annotated[ServerState, Depends(get_state)]
+
+
+def get_database(state: StateDep) -> Database:
+    return state.db
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+def read_session(db: DatabaseDep) -> Iterator[Session]:
+    with db.read() as session:
+        yield session
+
+
+def write_session(db: DatabaseDep) -> Iterator[Session]:
+    with db.write() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(read_session, scope="function")]
+WriteSessionDep = Annotated[Session, Depends(write_session, scope="function")]
+
+_bearer = HTTPBearer(auto_error=False, description="the session token from login or register")
+
+
+def require_session(db: DatabaseDep,
+                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> AuthContext:
+    if credentials is None:
+        raise Unauthorized()
+    digest = token_hash(credentials.credentials)
+    if digest is None:
+        raise Unauthorized()
+    now = utcnow()
+    with db.read() as session:
+        row = session_queries.find_live_session(session, digest, now)
+        if row is None:
+            raise Unauthorized()
+        context = AuthContext(session_id=row.id, account_id=row.account_id)
+        stale = now - row.last_seen_at > LAST_SEEN_RESOLUTION
+    if stale:
+        with db.write() as session:
+            session_queries.touch_session(session, context.session_id, now)
+    return context
+
+
+CurrentSession = Annotated[AuthContext, Depends(require_session)]
+
+
+def client_address(request: Request) -> str:
+    """The peer address (uvicorn applies trusted X-Forwarded-For via --forwarded-allow-ips)."""
+    return request.client.host if request.client else "unknown"
+
+
+ClientAddress = Annotated[str, Depends(client_address)]

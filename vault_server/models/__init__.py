@@ -1,0 +1,46 @@
+"""SQLModel tables and wire schemas. Importing this package registers every table on
+``SQLModel.metadata`` (Alembic's target)."""
+
+from vault_server.models.accounts import (  # noqa: F401
+    Account,
+    AccountCreate,
+    AccountEnvelope,
+    AccountPublic,
+    Bundle,
+    BundlePublic,
+    DeviceSession,
+    DeviceSessionList,
+    DeviceSessionPublic,
+    KdfParams,
+    LoginPublic,
+    LoginRequest,
+    LoginThrottle,
+    PasswordChange,
+    PreloginPublic,
+    PreloginRequest,
+    RegisterPublic,
+    ServerSecret,
+    SessionToken,
+)
+from vault_server.models.vaults import (  # noqa: F401
+    ChangeBatch,
+    ChangeResult,
+    ConflictState,
+    Item,
+    ItemChange,
+    ItemPublic,
+    ItemSyncPublic,
+    ManifestPublic,
+    Role,
+    SyncPublic,
+    SyncRequest,
+    Vault,
+    VaultCreate,
+    VaultList,
+    VaultMember,
+    VaultPublic,
+    VaultSyncPublic,
+)
+from sqlmodel import SQLModel  # noqa: E402
+
+metadata = SQLModel.metadata

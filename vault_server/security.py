@@ -1,0 +1,84 @@
+"""The server's few cryptographic chores: hashing auth keys, session tokens, keyed HMACs.
+
+None of this touches vault data: the server holds no key that opens a ciphertext.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from vault_server.models.wire import b64decode, b64encode
+from vault_server.settings import Settings
+
+TOKEN_BYTES = 32
+
+# Labels for the server's keyed hashes; each names one purpose.
+LABEL_DECOY_SALT = b"blindvault server v1 prelogin decoy salt"
+LABEL_THROTTLE_ACCOUNT = b"blindvault server v1 throttle account"
+LABEL_THROTTLE_ADDRESS = b"blindvault server v1 throttle address"
+
+
+class AuthKeyHasher:
+    """Argon2id hashing of auth keys, with a cap on how many run at once (memory-hard work)."""
+
+    def __init__(self, settings: Settings):
+        self._hasher = PasswordHasher(
+            time_cost=settings.argon2_time_cost,
+            memory_cost=settings.argon2_memory_kib,
+            parallelism=settings.argon2_parallelism,
+            hash_len=32,
+            salt_len=16,
+            type=Type.ID,
+        )
+        self._slots = threading.BoundedSemaphore(settings.argon2_concurrency)
+        # Verified when the account does not exist, so both paths cost the same.
+        self._dummy_hash = self._hasher.hash(secrets.token_bytes(32))
+
+    def __repr__(self) -> str:
+        return "AuthKeyHasher()"
+
+    def hash(self, auth_key: bytes) -> str:
+        with self._slots:
+            return self._hasher.hash(auth_key)
+
+    def verify(self, encoded_hash: str | None, auth_key: bytes) -> bool:
+        """True when ``auth_key`` matches; with ``encoded_hash`` None, burns the same time, False."""
+        with self._slots:
+            try:
+                self._hasher.verify(encoded_hash or self._dummy_hash, auth_key)
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                return False
+        return encoded_hash is not None
+
+
+def new_session_token() -> tuple[str, bytes]:
+    """A fresh bearer token (base64url of 32 random bytes) and the SHA-256 the server stores."""
+    raw = secrets.token_bytes(TOKEN_BYTES)
+    return b64encode(raw), hashlib.sha256(raw).digest()
+
+
+def token_hash(token: str) -> bytes | None:
+    """SHA-256 of a presented bearer token, or None when it is not a well-formed token."""
+    try:
+        raw = b64decode(token)
+    except ValueError:
+        return None
+    if len(raw) != TOKEN_BYTES:
+        return None
+    return hashlib.sha256(raw).digest()
+
+
+def keyed_hash(secret: bytes, label: bytes, value: str) -> bytes:
+    """HMAC-SHA256 of ``value`` under ``secret``, separated by purpose ``label``."""
+    return hmac.new(secret, label + b"\x00" + value.encode("utf-8"), hashlib.sha256).digest()
+
+
+def decoy_salt(secret: bytes, email: str) -> bytes:
+    """The stable fake salt an unknown email gets at prelogin (16 bytes, like a real one)."""
+    return keyed_hash(secret, LABEL_DECOY_SALT, email)[:16]
