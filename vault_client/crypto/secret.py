@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-import os
+import secrets
 
 REDACTED = "<redacted>"
 
@@ -45,8 +45,8 @@ class SecretBytes:
 
 
 def random_bytes(n: int) -> bytes:
-    """``n`` bytes from the operating system's CSPRNG (what ``secrets.token_bytes`` uses)."""
-    return os.urandom(n)
+    """``n`` bytes from the operating system's CSPRNG."""
+    return secrets.token_bytes(n)
 
 
 def new_symmetric_key() -> SecretBytes:
