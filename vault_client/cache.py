@@ -98,7 +98,7 @@ class Cache:
         if new:
             paths.write_private(self.path, b"")
         try:
-            self._db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            self._db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA busy_timeout=10000")
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
@@ -148,6 +148,10 @@ class Cache:
             return self._db.execute(sql, args).fetchall()
         except sqlite3.DatabaseError as exc:
             raise CacheCorrupt(str(exc)) from exc
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits to the file (SQLite's data_version)."""
+        return int(self._q("PRAGMA data_version")[0][0])
 
     def check(self) -> None:
         """Raise CacheCorrupt unless SQLite's quick integrity check passes."""

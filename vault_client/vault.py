@@ -8,27 +8,15 @@ this device's queued edits laid over it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from vault_client import crypto
 from vault_client.cache import Cache, VaultRow
+from vault_client.entry import Entry
 from vault_client.errors import AmbiguousItem, CacheCorrupt, ItemNotFound, UsageError
 from vault_client.items.model import Item, ItemFormatError
 from vault_client.items.search import find as find_refs
 from vault_client.keychain import Keychain
-
-
-@dataclass
-class Entry:
-    vault_id: str
-    item_id: str
-    revision: int
-    item: Item
-    pending: bool
-
-    def __repr__(self) -> str:
-        return f"Entry(vault_id={self.vault_id!r}, item_id={self.item_id!r}, revision={self.revision})"
 
 
 class VaultView:

@@ -153,7 +153,10 @@ def logout(
     forget_device: Annotated[bool, typer.Option(
         help="Also remove the Secret Key and account settings from this device.")] = False,
 ) -> None:
-    """End this device's session and remove the local cache."""
+    """End this device's session, lock the agent and remove the local cache."""
+    from vault_client.cli.agent_cmds import lock_agent
+
+    lock_agent()
     ctx = Context()
     try:
         account = ctx.account
@@ -176,7 +179,10 @@ def logout(
 
 
 def status(json_: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
-    """Show the account, the session, queued changes and unresolved conflicts."""
+    """Show the account, whether it is unlocked, queued changes and unresolved conflicts."""
+    from vault_client.cli.agent_cmds import agent_status
+    from vault_client.errors import PasswordUnavailable
+
     doc: dict = {"set_up": state.has_account()}
     if doc["set_up"]:
         account = state.load_account()
@@ -185,34 +191,42 @@ def status(json_: Annotated[bool, typer.Option("--json", help="Machine-readable 
             logged_in = True
         except NotLoggedIn:
             logged_in = False
+        agent = agent_status()
         doc.update(email=account.email, server=account.server, account_id=account.account_id,
-                   device=account.device_name, logged_in=logged_in)
-        from vault_client.cache import Cache
-
-        with Cache(account_id=account.account_id) as cache:
-            doc["vaults"] = len(cache.vaults())
-            doc["queued_changes"] = len(cache.pending())
-            ctx = Context()
+                   device=account.device_name, logged_in=logged_in, unlocked=agent is not None,
+                   lock_in_seconds=agent["idle_left"] if agent else None)
+        ctx = Context()
+        try:
+            doc["vaults"] = len(ctx.cache.vaults())
+            doc["queued_changes"] = len(ctx.cache.pending())
             try:
-                ctx.cache = cache  # share the open handle
-                conflicted = ctx.view.conflicted() if cache.vaults() else []
-            finally:
-                ctx._closers.clear()
-        doc["conflicts"] = [{"item_id": e.item_id, "name": e.item.name,
-                             "fields": sorted({c.field for c in e.item.conflicts})} for e in conflicted]
+                conflicted = ctx.view.conflicted() if ctx.cache.vaults() else []
+                doc["conflicts"] = [{"item_id": e.item_id, "name": e.item.name,
+                                     "fields": sorted({c.field for c in e.item.conflicts})} for e in conflicted]
+            except PasswordUnavailable:
+                doc["conflicts"] = None  # locked, and no password to look inside
+        finally:
+            ctx.close()
     if json_:
         output.emit_json(doc)
         return
     if not doc["set_up"]:
         output.out("No account on this device. Run `bv account create` or `bv login --kit FILE`.")
         return
-    output.out(f"Account:  {doc['email']} on {doc['server']}")
-    output.out(f"Device:   {doc['device']} ({'logged in' if doc['logged_in'] else 'logged out'})")
-    output.out(f"Vaults:   {doc['vaults']}")
-    output.out(f"Queued:   {doc['queued_changes']} change(s) waiting for sync")
-    if doc["conflicts"]:
+    output.out(f"Account:   {doc['email']} on {doc['server']}")
+    output.out(f"Device:    {doc['device']} ({'logged in' if doc['logged_in'] else 'logged out'})")
+    if doc["unlocked"]:
+        output.out(f"Unlocked:  yes, locks after {doc['lock_in_seconds']} s without use")
+    else:
+        output.out("Unlocked:  no (`bv unlock` to unlock once for this session)")
+    output.out(f"Vaults:    {doc['vaults']}")
+    output.out(f"Queued:    {doc['queued_changes']} change(s) waiting for sync")
+    if doc["conflicts"] is None:
+        output.out("Conflicts: unknown while locked")
+    elif doc["conflicts"]:
         output.out(f"Conflicts: {len(doc['conflicts'])} item(s) hold two values for a field:")
         for c in doc["conflicts"]:
-            output.out(f"  {c['name']} ({c['item_id'][:8]}): {', '.join(c['fields'])}  ->  bv edit {c['item_id'][:8]} --resolve")
+            output.out(f"  {c['name']} ({c['item_id'][:8]}): {', '.join(c['fields'])}"
+                       f"  ->  bv edit {c['item_id'][:8]} --resolve")
     else:
         output.out("Conflicts: none")

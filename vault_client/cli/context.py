@@ -1,20 +1,24 @@
-"""What one command needs, made lazily: account state, unlocked keys, the cache, the server."""
+"""What one command needs, made lazily: account state, the vault view, the cache, the server.
+
+When an agent is running (`bv unlock`), the view and sync go through it and this process never
+holds a key. Without one, the keys are derived here from the password (prompt or BV_PASSWORD_FILE)
+and forgotten when the command ends.
+"""
 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vault_client import state
 from vault_client.cli import output, prompts
 from vault_client.errors import NotLoggedIn, ServerUnreachable
 
 if TYPE_CHECKING:
+    from vault_client.agent.protocol import Connection
     from vault_client.cache import Cache
     from vault_client.keychain import Keychain
-    from vault_client.sync import SyncEngine, SyncReport
     from vault_client.transport import Api
-    from vault_client.vault import VaultView
 
 
 class Context:
@@ -24,6 +28,15 @@ class Context:
     @cached_property
     def account(self) -> state.AccountState:
         return state.load_account()
+
+    @cached_property
+    def agent(self) -> Connection | None:
+        from vault_client.agent.protocol import connect
+
+        conn = connect()
+        if conn is not None:
+            self._closers.append(conn)
+        return conn
 
     @cached_property
     def api(self) -> Api:
@@ -52,16 +65,15 @@ class Context:
         return cache
 
     @cached_property
-    def view(self) -> VaultView:
+    def view(self) -> Any:
+        self.account  # noqa: B018 - fail early with "not set up"
+        if self.agent is not None:
+            from vault_client.agent.remote import RemoteView
+
+            return RemoteView(self.agent)
         from vault_client.vault import VaultView
 
         return VaultView(self.cache, self.keychain)
-
-    @cached_property
-    def engine(self) -> SyncEngine:
-        from vault_client.sync import SyncEngine
-
-        return SyncEngine(self.cache, self.keychain, self.api)
 
     def default_vault_id(self) -> str:
         from vault_client.account import personal_vault
@@ -73,24 +85,46 @@ class Context:
             raise NotLoggedIn("no vault is known on this device yet", hint="run `bv sync` while online")
         return vault.vault_id
 
-    def sync_quietly(self, *, push: bool = True) -> SyncReport | None:
-        """Sync if the server answers; offline, say so in one line and go on with the cache."""
-        try:
-            report = self.engine.pull()
-            if push:
-                self.engine.push(report)
-        except ServerUnreachable:
-            pending = self.cache.pending()
-            extra = f"; {len(pending)} change(s) queued for the next sync" if pending else ""
-            output.notice(f"offline: using the local cache{extra}")
-            return None
-        except NotLoggedIn:
-            output.notice("not logged in: using the local cache; run `bv login` to sync")
-            return None
-        if report.conflicts:
-            output.warn(f"{len(report.conflicts)} item(s) were edited on two devices; both values are kept "
+    def sync(self, *, push: bool = True, quiet: bool = False) -> dict[str, Any]:
+        """Pull (and push) now. Quiet: offline or logged out is a notice, not an error."""
+        if self.agent is not None:
+            from vault_client.agent.remote import call
+
+            doc = call(self.agent, "sync", push=push, quiet=quiet)
+        else:
+            doc = self._sync_here(push, quiet)
+        if doc.get("offline"):
+            extra = f"; {doc['queued']} change(s) queued for the next sync" if doc.get("queued") else ""
+            if doc.get("reason") == "logged_out":
+                output.notice(f"not logged in: using the local cache{extra}; run `bv login` to sync")
+            else:
+                output.notice(f"offline: using the local cache{extra}")
+        elif doc.get("conflicts"):
+            output.warn(f"{len(doc['conflicts'])} item(s) were edited on two devices; both values are kept "
                         "(see `bv status`)")
-        return report
+        return doc
+
+    def _sync_here(self, push: bool, quiet: bool) -> dict[str, Any]:
+        from vault_client.sync import SyncEngine
+
+        engine = SyncEngine(self.cache, self.keychain, self.api)
+        try:
+            report = engine.pull()
+            if push:
+                engine.push(report)
+        except ServerUnreachable:
+            if not quiet:
+                raise
+            return {"offline": True, "queued": len(self.cache.pending())}
+        except NotLoggedIn:
+            if not quiet:
+                raise
+            return {"offline": True, "queued": len(self.cache.pending()), "reason": "logged_out"}
+        return {"pulled": report.pulled, "pushed": report.pushed, "merged": report.merged,
+                "conflicts": report.conflicts, "removed_vaults": report.removed_vaults}
+
+    def sync_quietly(self) -> dict[str, Any]:
+        return self.sync(quiet=True)
 
     def close(self) -> None:
         for obj in reversed(self._closers):

@@ -153,17 +153,14 @@ def sync(
         _set_aside_cache()
 
     def go(ctx: Context) -> None:
-        report = ctx.engine.pull()
-        ctx.engine.push(report)
-        doc = {"pulled": report.pulled, "pushed": report.pushed, "merged": len(report.merged),
-               "conflicts": len(report.conflicts), "removed_vaults": report.removed_vaults}
+        doc = ctx.sync(quiet=False)
+        summary = {"pulled": doc["pulled"], "pushed": doc["pushed"], "merged": len(doc["merged"]),
+                   "conflicts": len(doc["conflicts"]), "removed_vaults": doc["removed_vaults"]}
         if json_:
-            output.emit_json(doc)
+            output.emit_json(summary)
             return
-        output.out(f"Synced: {report.pulled} item change(s) received, {report.pushed} sent"
-                   + (f", {len(report.merged)} merged" if report.merged else "") + ".")
-        if report.conflicts:
-            output.warn(f"{len(report.conflicts)} item(s) hold two values for a field; see `bv status`")
+        output.out(f"Synced: {summary['pulled']} item change(s) received, {summary['pushed']} sent"
+                   + (f", {summary['merged']} merged" if summary["merged"] else "") + ".")
 
     _run(go)
 

@@ -8,7 +8,7 @@ from vault_client.cli import output
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from vault_client.vault import Entry
+    from vault_client.entry import Entry
 
 HIDDEN = "••••••••"
 

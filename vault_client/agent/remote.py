@@ -1,0 +1,54 @@
+"""The CLI's side of the agent: the same calls as ``VaultView``, answered by the agent.
+
+With an agent running, the CLI process never derives or holds a key: it receives decrypted items
+for display and sends item documents to be sealed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vault_client import errors
+from vault_client.agent import protocol
+from vault_client.items.model import Item
+from vault_client.entry import Entry
+
+
+def raise_remote(error: dict[str, Any]) -> None:
+    cls = getattr(errors, str(error.get("type")), None)
+    if not (isinstance(cls, type) and issubclass(cls, errors.BvError)):
+        cls = errors.BvError
+    raise cls(error.get("detail"), hint=error.get("hint"))
+
+
+def call(conn: protocol.Connection, op: str, **args: Any) -> Any:
+    try:
+        doc = conn.request(op, **args)
+    except (OSError, protocol.ProtocolError) as exc:
+        raise errors.BvError(f"the agent did not answer ({exc.__class__.__name__})",
+                             hint="run `bv lock` and `bv unlock` again") from None
+    if not doc.get("ok"):
+        raise_remote(doc.get("error") or {})
+    return doc.get("result")
+
+
+class RemoteView:
+    def __init__(self, conn: protocol.Connection) -> None:
+        self.conn = conn
+
+    def entries(self, vault_ids=None, *, trashed: bool | None = False) -> list[Entry]:
+        docs = call(self.conn, "entries", vault_ids=list(vault_ids) if vault_ids else None, trashed=trashed)
+        return [Entry.from_wire(d) for d in docs]
+
+    def find(self, ref: str, vault_ids=None, *, trashed: bool | None = False) -> Entry:
+        doc = call(self.conn, "find", ref=ref, vault_ids=list(vault_ids) if vault_ids else None, trashed=trashed)
+        return Entry.from_wire(doc)
+
+    def save(self, vault_id: str, item: Item, item_id: str | None = None) -> str:
+        return call(self.conn, "save", vault_id=vault_id, item=item.to_dict(), item_id=item_id)
+
+    def purge(self, vault_id: str, item_id: str) -> None:
+        call(self.conn, "purge", vault_id=vault_id, item_id=item_id)
+
+    def conflicted(self) -> list[Entry]:
+        return [e for e in self.entries(trashed=None) if e.item.conflicts]

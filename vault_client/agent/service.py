@@ -1,0 +1,146 @@
+"""What the agent does for the CLI: the vault operations, with the keys kept in this process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vault_client import state
+from vault_client.cache import Cache
+from vault_client.errors import NotLoggedIn, ServerUnreachable, UsageError
+from vault_client.items.model import Item, ItemFormatError
+from vault_client.entry import Entry
+from vault_client.vault import VaultView
+
+
+class AgentService:
+    def __init__(self, account: state.AccountState, keychain, cache: Cache) -> None:
+        self.account = account
+        self.account_id = account.account_id
+        self.keychain = keychain
+        self.cache = cache
+        self.view = VaultView(cache, keychain)
+        self._entries: list[Entry] | None = None
+        self._seen_version: int | None = None
+
+    @classmethod
+    def unlock(cls, password: str) -> AgentService:
+        from vault_client.account import open_cache, unlock
+
+        account = state.load_account()
+        keychain = unlock(account, password)
+        return cls(account, keychain, open_cache(account))
+
+    def forget(self) -> None:
+        self.keychain = None
+        self.view = None  # type: ignore[assignment]
+        self._entries = None
+
+    def close(self) -> None:
+        self.cache.close()
+
+    # -- entries, refreshed when the cache file changes ----------------------------------------
+
+    def _all(self) -> list[Entry]:
+        version = self.cache.data_version()
+        if self._entries is None or version != self._seen_version:
+            self._entries = self.view.entries(trashed=None)
+            self._seen_version = version
+        return self._entries
+
+    def _changed(self) -> None:
+        self._entries = None
+
+    def _select(self, vault_ids: list[str] | None, trashed: bool | None) -> list[Entry]:
+        out = self._all()
+        if vault_ids is not None:
+            out = [e for e in out if e.vault_id in vault_ids]
+        if trashed is not None:
+            out = [e for e in out if (e.item.trashed is not None) == trashed]
+        return out
+
+    # -- operations ----------------------------------------------------------------------------
+
+    def call(self, op: str, args: dict[str, Any]) -> Any:
+        handler = getattr(self, f"op_{op}", None)
+        if handler is None:
+            raise UsageError(f"the agent does not know {op!r}", hint="run `bv lock` and `bv unlock` again")
+        return handler(**args)
+
+    def op_entries(self, vault_ids: list[str] | None = None, trashed: bool | None = False) -> list[dict]:
+        return [e.to_wire() for e in self._select(vault_ids, trashed)]
+
+    def op_find(self, ref: str, vault_ids: list[str] | None = None, trashed: bool | None = False) -> dict:
+        return self._find(ref, vault_ids, trashed).to_wire()
+
+    def _find(self, ref: str, vault_ids: list[str] | None, trashed: bool | None) -> Entry:
+        from vault_client.errors import AmbiguousItem, ItemNotFound
+        from vault_client.items.search import find
+
+        entries = self._select(vault_ids, trashed)
+        by_id = {e.item_id: e for e in entries}
+        ids = find([(e.item_id, e.item) for e in entries], ref)
+        if not ids:
+            raise ItemNotFound(repr(ref))
+        if len(ids) > 1:
+            names = ", ".join(f"{by_id[i].item.name} ({i[:8]})" for i in ids[:5])
+            raise AmbiguousItem(f"{ref!r} matches {names}")
+        return by_id[ids[0]]
+
+    def op_get(self, ref: str, field: str | None = None, vault_ids: list[str] | None = None) -> dict:
+        from vault_client.errors import FieldNotFound
+        from vault_client.items.model import FieldNotFoundError
+
+        entry = self._find(ref, vault_ids, False)
+        if field is None:
+            return entry.to_wire()
+        try:
+            value = entry.item.field(field)
+        except FieldNotFoundError:
+            raise FieldNotFound(f"{entry.item.name!r} has no field {field!r}",
+                                hint=f"its fields: {', '.join(entry.item.field_names())}") from None
+        return {"item_id": entry.item_id, "vault_id": entry.vault_id, "field": field, "value": value}
+
+    def op_search(self, query: str, limit: int = 20) -> list:
+        from vault_client.items.search import search
+
+        entries = self._select(None, False)
+        return [[i, s] for i, s in search([(e.item_id, e.item) for e in entries], query, limit=limit)]
+
+    def op_save(self, vault_id: str, item: dict, item_id: str | None = None) -> str:
+        try:
+            parsed = Item.from_dict(item)
+        except ItemFormatError as exc:
+            raise UsageError(str(exc)) from None
+        item_id = self.view.save(vault_id, parsed, item_id)
+        self._changed()
+        return item_id
+
+    def op_purge(self, vault_id: str, item_id: str) -> None:
+        self.view.purge(vault_id, item_id)
+        self._changed()
+
+    def op_sync(self, push: bool = True, quiet: bool = True) -> dict:
+        from vault_client.sync import SyncEngine
+        from vault_client.transport import Api
+
+        try:
+            token = state.load_session().token
+        except NotLoggedIn:
+            if quiet:
+                return {"offline": True, "queued": len(self.cache.pending()), "reason": "logged_out"}
+            raise
+        api = Api(self.account.server, token)
+        engine = SyncEngine(self.cache, self.keychain, api)
+        try:
+            report = engine.pull()
+            if push:
+                engine.push(report)
+        except ServerUnreachable:
+            if not quiet:
+                raise
+            return {"offline": True, "queued": len(self.cache.pending())}
+        finally:
+            api.close()
+            self._changed()
+        return {"pulled": report.pulled, "pushed": report.pushed, "merged": report.merged,
+                "conflicts": report.conflicts, "removed_vaults": report.removed_vaults}
