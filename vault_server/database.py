@@ -85,14 +85,15 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only transaction seeing one consistent snapshot; never commits."""
+        """A read-only transaction seeing one consistent snapshot; never commits.
+
+        Closing the session ends the transaction (the pool rolls the connection back) and leaves
+        loaded rows usable, detached, after the block.
+        """
         with Session(self.engine, expire_on_commit=False) as session:
             if not self.is_sqlite:
                 session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
