@@ -27,6 +27,7 @@ from vault_client.keychain import Keychain
 from vault_client.transport import Api, Conflict
 
 MAX_PUSH_ATTEMPTS = 8
+MAX_BATCH = 500  # items per write; the server accepts up to 1000
 ROLES = ("owner", "editor", "viewer")
 
 
@@ -189,7 +190,8 @@ class SyncEngine:
         return report
 
     def _push_vault(self, vault_id: str, report: SyncReport) -> None:
-        for _ in range(MAX_PUSH_ATTEMPTS):
+        attempts = 0
+        while attempts < MAX_PUSH_ATTEMPTS:
             vault = self.cache.vault(vault_id)
             if vault is None:
                 return
@@ -206,6 +208,7 @@ class SyncEngine:
                     "manifest": {"version": version, "mac": b64e(mac)}, "items": batch}
             result = self.api.write_changes(vault_id, body)
             if isinstance(result, Conflict):
+                attempts += 1
                 self.pull(report)
                 continue
             seq = result.get("seq") if isinstance(result, dict) else None
@@ -221,7 +224,7 @@ class SyncEngine:
             report.pushed += len(new_rows)
             report.merged += merged
             report.conflicts += conflicts
-            return
+            attempts = 0
         raise PushFailed(f"vault {vault_id}")
 
     def _prepare(self, vault: VaultRow) -> tuple[list[dict], list[ItemRow], list[str], list[str]]:
@@ -232,7 +235,7 @@ class SyncEngine:
         rows: list[ItemRow] = []
         merged: list[str] = []
         conflicts: list[str] = []
-        for p in self.cache.pending(vault_id):
+        for p in self.cache.pending(vault_id)[:MAX_BATCH]:
             cur = self.cache.item(vault_id, p.item_id)
             cur_rev = cur.revision if cur else 0
             iid = UUID(p.item_id)

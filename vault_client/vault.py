@@ -61,13 +61,20 @@ class VaultView:
     def find(self, ref: str, vault_ids: Iterable[str] | None = None, *, trashed: bool | None = False) -> Entry:
         entries = self.entries(vault_ids, trashed=trashed)
         by_id = {e.item_id: e for e in entries}
-        ids = find_refs([(e.item_id, e.item) for e in entries], ref)
+        ids = find_refs([(e.item_id, e.item) for e in entries], ref, include_trashed=trashed is not False)
         if not ids:
             raise ItemNotFound(repr(ref))
         if len(ids) > 1:
             names = ", ".join(f"{by_id[i].item.name} ({i[:8]})" for i in ids[:5])
             raise AmbiguousItem(f"{ref!r} matches {names}")
         return by_id[ids[0]]
+
+    def search(self, query: str, limit: int = 20) -> list[tuple[Entry, float]]:
+        from vault_client.items.search import search
+
+        entries = self.entries()
+        by_id = {e.item_id: e for e in entries}
+        return [(by_id[i], s) for i, s in search([(e.item_id, e.item) for e in entries], query, limit=limit)]
 
     # -- writes ------------------------------------------------------------------------------
 

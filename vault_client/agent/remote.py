@@ -44,6 +44,9 @@ class RemoteView:
         doc = call(self.conn, "find", ref=ref, vault_ids=list(vault_ids) if vault_ids else None, trashed=trashed)
         return Entry.from_wire(doc)
 
+    def search(self, query: str, limit: int = 20) -> list[tuple[Entry, float]]:
+        return [(Entry.from_wire(d), s) for d, s in call(self.conn, "search", query=query, limit=limit)]
+
     def save(self, vault_id: str, item: Item, item_id: str | None = None) -> str:
         return call(self.conn, "save", vault_id=vault_id, item=item.to_dict(), item_id=item_id)
 

@@ -78,7 +78,7 @@ class AgentService:
 
         entries = self._select(vault_ids, trashed)
         by_id = {e.item_id: e for e in entries}
-        ids = find([(e.item_id, e.item) for e in entries], ref)
+        ids = find([(e.item_id, e.item) for e in entries], ref, include_trashed=trashed is not False)
         if not ids:
             raise ItemNotFound(repr(ref))
         if len(ids) > 1:
@@ -104,7 +104,9 @@ class AgentService:
         from vault_client.items.search import search
 
         entries = self._select(None, False)
-        return [[i, s] for i, s in search([(e.item_id, e.item) for e in entries], query, limit=limit)]
+        by_id = {e.item_id: e for e in entries}
+        hits = search([(e.item_id, e.item) for e in entries], query, limit=limit)
+        return [[by_id[i].to_wire(), s] for i, s in hits]
 
     def op_save(self, vault_id: str, item: dict, item_id: str | None = None) -> str:
         try:

@@ -88,8 +88,8 @@ def _listing(op: str, args: list[str]) -> bool:
         parsed = _options(args, {"--json"}, set())
         if parsed is None or parsed[0]:
             return False
-        docs, answered = _agent_call("entries", vault_ids=None, trashed=False)
-        hits = None
+        result, answered = _agent_call("entries", vault_ids=None, trashed=False)
+        hits = [[doc, None] for doc in result] if answered else []
     else:
         parsed = _options(args, {"--json"}, {"--limit"})
         if parsed is None or len(parsed[0]) != 1:
@@ -99,24 +99,18 @@ def _listing(op: str, args: list[str]) -> bool:
         except ValueError:
             return False
         hits, answered = _agent_call("search", query=parsed[0][0], limit=limit)
-        docs = None
-        if answered:
-            docs, answered = _agent_call("entries", vault_ids=None, trashed=False)
     if not answered:
         return False
     from vault_client.cli import output
     from vault_client.cli.render import entry_json, summary_row
     from vault_client.entry import Entry
 
-    entries = {d["item_id"]: Entry.from_wire(d) for d in docs}
-    chosen = list(entries.values()) if hits is None else [entries[i] for i, _ in hits if i in entries]
+    chosen = [(Entry.from_wire(doc), score) for doc, score in hits]
     if parsed[1].get("--json"):
-        if hits is None:
-            output.emit_json([entry_json(e, reveal=False) for e in chosen])
-        else:
-            output.emit_json([{**entry_json(entries[i], reveal=False), "score": s} for i, s in hits if i in entries])
+        output.emit_json([entry_json(e, reveal=False) if s is None else {**entry_json(e, reveal=False), "score": s}
+                          for e, s in chosen])
     else:
-        output.table(["id", "type", "name", "username", "url"], [summary_row(e) for e in chosen])
+        output.table(["id", "type", "name", "username", "url"], [summary_row(e) for e, _ in chosen])
     return True
 
 

@@ -224,15 +224,12 @@ def search(
     limit: Annotated[int, typer.Option(help="At most this many results.")] = 20,
 ) -> None:
     """Search names, usernames, URLs and tags, forgiving typos."""
-    from vault_client.items.search import search as do_search
 
     def go(ctx: Context) -> None:
-        entries = ctx.view.entries()
-        by_id = {e.item_id: e for e in entries}
-        hits = do_search([(e.item_id, e.item) for e in entries], query, limit=limit)
+        hits = ctx.view.search(query, limit=limit)
         if json_:
-            output.emit_json([{**entry_json(by_id[i], reveal=False), "score": s} for i, s in hits])
+            output.emit_json([{**entry_json(e, reveal=False), "score": s} for e, s in hits])
             return
-        output.table(["id", "type", "name", "username", "url"], [summary_row(by_id[i]) for i, _ in hits])
+        output.table(["id", "type", "name", "username", "url"], [summary_row(e) for e, _ in hits])
 
     _run(go)
