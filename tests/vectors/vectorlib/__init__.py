@@ -1,0 +1,1 @@
+"""Builders of the vector files, one module per area; see ../generate.py."""
