@@ -15,6 +15,7 @@ from vault_server.database import Database
 from vault_server.deps import ServerState, SessionDep
 from vault_server.errors import install_error_handlers
 from vault_server.middleware import BodyLimitMiddleware
+from vault_server.models import ConflictState
 from vault_server.routes import account, auth, vaults
 from vault_server.security import AuthKeyHasher
 from vault_server.settings import Settings
@@ -110,6 +111,9 @@ def openapi_schema(app: FastAPI) -> dict[str, Any]:
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
     components["Error"] = ERROR_SCHEMA
+    conflict = ConflictState.model_json_schema(ref_template="#/components/schemas/{model}", mode="serialization")
+    components.update(conflict.pop("$defs", {}))
+    components["ConflictState"] = conflict
     error_ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     for path in schema["paths"].values():
         for operation in path.values():

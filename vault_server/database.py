@@ -3,9 +3,12 @@
 ``Database.read()`` gives a consistent snapshot (SQLite WAL snapshot, PostgreSQL REPEATABLE READ);
 ``Database.write()`` gives a transaction that commits on success and rolls back on any exception.
 
-SQLite writes are serialised: a process-wide lock queues this process's writers in order, and each
-write transaction starts with ``BEGIN IMMEDIATE`` so that writers of other processes wait on the
-database's busy timeout instead of failing half-way through a read-then-write transaction.
+SQLite writes are serialised: a process-wide lock queues this process's writers, an advisory
+file lock (``blindvault.db.lock`` beside the database, where the platform has ``flock``) queues
+the writers of other server processes, and each write transaction starts with ``BEGIN IMMEDIATE``
+so that no transaction fails half-way from read to write. Waiting writers sleep in the kernel
+and wake when the lock is released, instead of polling SQLite's busy handler (whose back-off
+let writers of several processes stall for half a second).
 """
 
 from __future__ import annotations
@@ -15,6 +18,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on POSIX: SQLite's busy timeout alone
+    fcntl = None  # type: ignore[assignment]
 
 from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
@@ -74,14 +82,17 @@ def _create_private_file(path: Path) -> None:
 class Database:
     """One engine plus the transaction discipline the server relies on."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, lock_path: Path | None = None):
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._write_lock = threading.Lock() if self.is_sqlite else None
+        self._lock_path = lock_path if self.is_sqlite and fcntl is not None else None
+        self._lock_fd: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
-        return cls(make_engine(settings))
+        lock_path = settings.sqlite_path.with_name(settings.sqlite_path.name + ".lock")
+        return cls(make_engine(settings), lock_path if settings.is_sqlite else None)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -118,9 +129,21 @@ class Database:
         if not self._write_lock.acquire(timeout=WRITE_LOCK_TIMEOUT_S):
             raise TimeoutError("timed out waiting for the database write lock")
         try:
-            yield
+            if self._lock_path is None:
+                yield
+                return
+            if self._lock_fd is None:
+                self._lock_fd = os.open(self._lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
         finally:
             self._write_lock.release()
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None

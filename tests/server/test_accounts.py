@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import base64
 import secrets
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
 
 from tests.helpers import fakes
 from tests.server.api import Api, error_code
+
+LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 def test_register_then_login_returns_what_was_registered(api: Api) -> None:
@@ -185,3 +190,20 @@ def test_password_change_swaps_keys_and_ends_other_sessions(api: Api) -> None:
     assert api.post("/prelogin", {"email": acct.email}).json() == {"salt": change["salt"], "kdf": change["kdf"]}
     assert api.login(acct.email, acct.auth_key).status_code == 401
     assert api.login(acct.email, new_key).status_code == 200
+
+
+
+def test_last_seen_is_kept_current_even_on_write_requests(api: Api, server) -> None:  # noqa: ANN001
+    acct = api.register()
+    engine = sa.create_engine(server.database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE device_sessions SET last_seen_at = :t"), {"t": LONG_AGO})
+    finally:
+        engine.dispose()
+    # Authenticating this write request also refreshes last_seen_at: two write transactions in
+    # one request, which must not wait on each other.
+    resp = api.post("/vaults", fakes.vault_body(), acct.token)
+    assert resp.status_code == 201, resp.text
+    (mine,) = [s for s in api.get("/sessions", acct.token).json()["sessions"] if s["current"]]
+    assert datetime.fromisoformat(mine["last_seen_at"]) > datetime.now(UTC) - timedelta(minutes=5)
