@@ -144,3 +144,18 @@ def test_blob_hash():
     )
     with pytest.raises(TypeError):
         crypto.blob_hash(None)
+
+
+@pytest.mark.parametrize(
+    "padded",
+    [
+        pytest.param(bytes(100), id="shorter than the smallest bucket"),
+        pytest.param(b"\xff\xff\xff\xff" + bytes(252), id="length prefix past the end"),
+        pytest.param(b"\x00\x0f\x00\x00" + bytes(252), id="length prefix above the largest item"),
+        pytest.param(b"\x00\x00\x00\x01" + b"a" + bytes(250) + b"\x01", id="non-zero last padding byte"),
+        pytest.param(b"\x00\x00\x00\x01" + b"a" + bytes(507), id="bucket larger than needed"),
+    ],
+)
+def test_unpad_accepts_only_the_canonical_padding(padded):
+    with pytest.raises(CryptoError):
+        unpad(padded)

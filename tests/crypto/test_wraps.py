@@ -144,3 +144,18 @@ def test_export_seam_checks_the_nonce():
 def test_envelope_seal_checks_the_nonce():
     with pytest.raises(ValueError):
         envelope.seal(bytes(32), envelope.KIND_ACCOUNT_KEY, b"", b"x", bytes(13))
+
+
+def test_context_values_of_the_wrong_type_are_programming_errors():
+    key, vid = crypto.new_symmetric_key(), uuid.uuid4()
+    with pytest.raises(TypeError):
+        crypto.wrap_vault_key(key, key, vid, "1")
+    with pytest.raises(TypeError):
+        crypto.unwrap_vault_key(key, bytes(62), vid, 1.0)
+    with pytest.raises(TypeError):
+        crypto.manifest_mac(key, vid, True, 1, [])
+
+
+def test_private_keys_layout_has_a_fixed_size():
+    with pytest.raises(ValueError):
+        crypto.KeyPairs._from_private_bytes(bytes(127))

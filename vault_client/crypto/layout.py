@@ -49,11 +49,6 @@ def read_u32(data: bytes, offset: int = 0) -> int:
     return _U32.unpack_from(data, offset)[0]
 
 
-def read_u64(data: bytes, offset: int = 0) -> int:
-    """The big-endian u64 at ``offset``."""
-    return _U64.unpack_from(data, offset)[0]
-
-
 def opened_context(build, *args) -> bytes:
     """Build associated data on the open side: an impossible value is a ``CryptoError``.
 
