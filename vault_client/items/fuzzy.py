@@ -21,6 +21,7 @@ from itertools import combinations
 __all__ = ["candidate_words", "max_typos", "typo_distance"]
 
 _WORD = re.compile(r"[^\W_]+")  # the same characters as str.isalnum
+_MIN_PREFIX = 4  # a typo match against the start of a word covers at least this many characters
 
 
 def max_typos(word: str) -> int:
@@ -31,7 +32,8 @@ def max_typos(word: str) -> int:
 
 def typo_distance(query: str, word: str, limit: int) -> tuple[int, bool] | None:
     """``(distance, whole_word)`` from ``query`` to ``word`` (``whole_word`` True) or else to the
-    nearest start of ``word``, if that distance is at most ``limit``; otherwise None."""
+    nearest start of ``word`` (one of at least ``len(query) - limit`` and at least 4 characters),
+    if that distance is at most ``limit``; otherwise None."""
     m = len(query)
     if m - limit > len(word):
         return None
@@ -61,7 +63,10 @@ def typo_distance(query: str, word: str, limit: int) -> tuple[int, bool] | None:
         before, prev = prev, cur
     if n == len(word) and prev[n] <= limit:
         return prev[n], True
-    nearest = min(prev)
+    shortest = max(m - limit, _MIN_PREFIX)
+    if shortest > n:
+        return None
+    nearest = min(prev[shortest:])
     return (nearest, False) if nearest <= limit else None
 
 

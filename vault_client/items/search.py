@@ -212,8 +212,8 @@ def find(items: Iterable[tuple[Id, Item]], ref: str, *,
 
     Tiers, the first with any match wins: the exact id (ignoring case); the exact name
     (ignoring case); a URL host equal to the host of ``ref`` (``github.com`` or
-    ``https://github.com/login`` both match an item for ``https://github.com``), then a host that
-    is a subdomain or parent domain of it; finally ids (at least 4 characters) or names that
+    ``https://github.com/login`` both match an item for ``https://github.com``), then the
+    closest subdomain or parent domain of it; finally ids (at least 4 characters) or names that
     start with ``ref``. More than one id back means the reference is ambiguous.
     """
     pool = [(i, it) for i, it in items if include_trashed or it.trashed is None]
@@ -238,10 +238,13 @@ def find(items: Iterable[tuple[Id, Item]], ref: str, *,
         exact = [i for i, hs in hosts if host in hs]
         if exact:
             return exact
-        related = [i for i, hs in hosts
-                   if any(h.endswith("." + host) or host.endswith("." + h) for h in hs)]
-        if related:
-            return related
+        # Otherwise a subdomain or parent domain; the closest (most labels shared) wins.
+        shared = {i: max((min(h.count("."), host.count(".")) + 1 for h in hs
+                          if h.endswith("." + host) or host.endswith("." + h)), default=0)
+                  for i, hs in hosts}
+        closest = max(shared.values(), default=0)
+        if closest:
+            return [i for i, n in shared.items() if n == closest]
     return [i for i, it in pool
             if (len(text) >= _MIN_ID_PREFIX and str(i).lower().startswith(lowered))
             or it.name.casefold().startswith(folded)]
