@@ -10,12 +10,13 @@ fixed layout per kind (ids, revision, generation; see docs/protocol.md). Kinds 0
 
 from __future__ import annotations
 
+from secrets import token_bytes
+
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from .errors import CryptoError
 from .layout import check_blob
-from .secret import random_bytes
 
 VERSION = 0x01
 
@@ -109,7 +110,7 @@ def open_with(aead: AESGCM, kind: int, context: bytes, blob: bytes) -> bytes:
 
 def new_nonce() -> bytes:
     """A fresh random 96-bit nonce (keys here encrypt few enough messages for random nonces)."""
-    return random_bytes(NONCE_LEN)
+    return token_bytes(NONCE_LEN)
 
 
 def open_key(key: bytes, kind: int, context: bytes, blob: bytes) -> bytes:

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from . import envelope, labels
 from .derive import subkey
 from .errors import CryptoError
-from .layout import U64_MAX, check_blob, uuid_bytes
+from .layout import U64_MAX, check_blob
 from .secret import SecretBytes, key_bytes
 
 MIN_BUCKET = 256
@@ -77,7 +77,9 @@ def _revision(revision: int) -> bytes:
 
 
 def _ids(vault_id: UUID, item_id: UUID) -> bytes:
-    return uuid_bytes(vault_id, "vault_id") + uuid_bytes(item_id, "item_id")
+    if not isinstance(vault_id, UUID) or not isinstance(item_id, UUID):
+        raise TypeError("vault_id and item_id must be uuid.UUID")
+    return vault_id.bytes + item_id.bytes
 
 
 def item_context(vault_id: UUID, item_id: UUID, revision: int) -> bytes:
