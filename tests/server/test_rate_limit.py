@@ -46,6 +46,9 @@ def test_wrong_logins_are_slowed_then_refused_across_two_processes(bv_server_fac
             assert _retry_after(api.login(victim.email, victim.auth_key)) > 500
 
         # Per account: another account from the same address is not affected.
+        # (And both processes share the server secret: the same decoy for an unknown email.)
+        ghost = {"email": "ghost@example.test"}
+        assert a.post("/prelogin", ghost).json() == b.post("/prelogin", ghost).json()
         assert a.login(bystander.email, bystander.auth_key).status_code == 200
         assert b.login(bystander.email, bystander.auth_key).status_code == 200
     finally:

@@ -6,11 +6,20 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Response, status
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from vault_server.crud import accounts as account_queries
 from vault_server.crud import sessions as session_queries
 from vault_server.crud import vaults as vault_queries
-from vault_server.deps import ClientAddress, CurrentSession, DatabaseDep, SessionDep, StateDep, WriteSessionDep
+from vault_server.deps import (
+    ClientAddress,
+    CurrentSession,
+    DatabaseDep,
+    ServerState,
+    SessionDep,
+    StateDep,
+    WriteSessionDep,
+)
 from vault_server.errors import BadCredentials, Conflict, EmailTaken, NotFound, RateLimited
 from vault_server.models import (
     AccountCreate,
@@ -62,7 +71,7 @@ def register(body: AccountCreate, state: StateDep, db: DatabaseDep) -> RegisterP
     return RegisterPublic(account_id=body.account_id, session=token)
 
 
-def _check_free(session, body: AccountCreate) -> None:  # noqa: ANN001 - SQLModel Session
+def _check_free(session: Session, body: AccountCreate) -> None:
     if account_queries.email_exists(session, body.email):
         raise EmailTaken()
     if account_queries.get_account(session, body.account_id) is not None:
@@ -116,5 +125,5 @@ def revoke_session(session_id: Id, auth: CurrentSession, session: WriteSessionDe
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-def _lifetime(state) -> timedelta:  # noqa: ANN001 - ServerState
+def _lifetime(state: ServerState) -> timedelta:
     return timedelta(seconds=state.settings.session_lifetime_seconds)
