@@ -114,6 +114,8 @@ def test_pinned_must_be_params():
         crypto.check_kdf_params(DEFAULT_KDF, {"memory_kib": 1})
     with pytest.raises(KdfParamsError):
         crypto.check_kdf_params({"memory_kib": 65536, "iterations": 3, "parallelism": 4})
+    with pytest.raises(KdfParamsError):
+        crypto.check_kdf_params(DEFAULT_KDF, P("65536", 3, 4))
 
 
 @pytest.mark.parametrize(

@@ -73,6 +73,8 @@ def check_kdf_params(params: KdfParams, pinned: KdfParams | None = None) -> None
             raise KdfParamsError("pinned KDF parameters must be KdfParams")
         for name in ("memory_kib", "iterations"):
             value, pin = getattr(params, name), getattr(pinned, name)
+            if not isinstance(pin, int) or isinstance(pin, bool):
+                raise KdfParamsError(f"pinned KDF parameter {name} must be an integer")
             if value < pin:
                 raise KdfParamsError(
                     f"KDF parameter {name}={value} is below what this device used before ({pin})"
