@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import unicodedata
 import uuid
 from typing import Annotated, Any
 
@@ -145,7 +146,7 @@ Id = Annotated[
 def _normalise_email(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("must be a string")
-    value = value.strip().lower()
+    value = unicodedata.normalize("NFKC", value).strip().casefold()
     local, at, domain = value.partition("@")
     if not at or not local or "." not in domain or any(c.isspace() for c in value) or "@" in domain:
         raise ValueError("must be an email address")
@@ -160,7 +161,7 @@ Email = Annotated[
         {
             "type": "string",
             "maxLength": 254,
-            "description": "email address; the server compares and stores it trimmed and lowercased",
+            "description": "email address; compared and stored NFKC-normalised, trimmed and case-folded",
         }
     ),
 ]
