@@ -50,7 +50,7 @@ _BODY_EXACT = {
     KIND_VAULT_KEY: _WRAPPED_KEY_BODY,
     KIND_RECOVERY: _WRAPPED_KEY_BODY,
     KIND_PRIVATE_KEYS: NONCE_LEN + 128 + TAG_LEN,
-    KIND_GRANT: 1120 + 32 + TAG_LEN + 64,
+    KIND_GRANT: 1120 + 32 + TAG_LEN + 64,  # HPKE enc, sealed key, tag, signature (grant.py)
 }
 _BODY_MIN = {KIND_ITEM: NONCE_LEN + 256 + TAG_LEN, KIND_EXPORT: 28 + NONCE_LEN + TAG_LEN}
 
@@ -80,30 +80,20 @@ def header(kind: int) -> bytes:
 
 def seal(key: bytes, kind: int, context: bytes, plaintext: bytes, nonce: bytes) -> bytes:
     """AES-256-GCM seal with associated data ``version || kind || context`` and the given nonce."""
-    return seal_with(AESGCM(key), kind, context, plaintext, nonce)
-
-
-def seal_with(aead: AESGCM, kind: int, context: bytes, plaintext: bytes, nonce: bytes) -> bytes:
-    """:func:`seal` with a ready AESGCM object."""
     if len(nonce) != NONCE_LEN:
         raise ValueError("the nonce must be 12 bytes")
     head = header(kind)
-    return head + nonce + aead.encrypt(nonce, plaintext, head + context)
+    return head + nonce + AESGCM(key).encrypt(nonce, plaintext, head + context)
 
 
 def open_(key: bytes, kind: int, context: bytes, blob: bytes) -> bytes:
     """Open an AEAD envelope of ``kind``; every failure is the one ``CryptoError``."""
-    return open_with(AESGCM(key), kind, context, blob)
-
-
-def open_with(aead: AESGCM, kind: int, context: bytes, blob: bytes) -> bytes:
-    """:func:`open_` with a ready AESGCM object."""
     blob = check_blob(blob)
     if len(blob) < AEAD_OVERHEAD or blob[0] != VERSION or blob[1] != kind:
         raise CryptoError()
+    nonce, sealed = blob[HEADER_LEN : HEADER_LEN + NONCE_LEN], blob[HEADER_LEN + NONCE_LEN :]
     try:
-        return aead.decrypt(blob[HEADER_LEN : HEADER_LEN + NONCE_LEN], blob[HEADER_LEN + NONCE_LEN :],
-                            blob[:HEADER_LEN] + context)
+        return AESGCM(key).decrypt(nonce, sealed, blob[:HEADER_LEN] + context)
     except InvalidTag:
         raise CryptoError() from None
 
