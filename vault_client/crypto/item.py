@@ -92,6 +92,12 @@ def item_key(vault_key: SecretBytes, vault_id: UUID, item_id: UUID) -> bytes:
     return subkey(key_bytes(vault_key, "vault_key"), labels.ITEM_KEY + _ids(vault_id, item_id))
 
 
+# The item path builds the envelope inline rather than through envelope.seal/open_: the same
+# layout (header, nonce, AES-256-GCM, associated data = header || context), but the ids are
+# serialised once and shared by the key derivation and the associated data. It is the hot path
+# (see docs/performance.md).
+
+
 def _item_aead(vault_key: SecretBytes, ids: bytes) -> AESGCM:
     return AESGCM(subkey(key_bytes(vault_key, "vault_key"), labels.ITEM_KEY + ids))
 
