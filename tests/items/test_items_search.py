@@ -214,9 +214,9 @@ def test_candidate_filter_never_misses_a_match(pair, noise) -> None:
     limit = max_typos(query)
     assume(reference_typo(query, word, limit) is not None)
     text = " ".join(noise[:3] + [word] + noise[3:]) + "\x1f" + "-".join(noise)
-    found = {w for _, w in candidate_words(text, query, limit)}
-    assert word in found
-    for start, w in candidate_words(text, query, limit):
+    found = candidate_words(text, query, limit)
+    assert word in found.values()
+    for start, w in found.items():
         assert text[start:start + len(w)] == w
 
 
@@ -284,3 +284,11 @@ def test_find_accepts_uuid_ids() -> None:
 ])
 def test_url_host(url, host) -> None:
     assert url_host(url) == host
+
+
+def test_a_mistyped_word_with_punctuation_is_split_into_words() -> None:
+    vault = [("gh", login("Code", urls=["https://github.com"])), ("x", login("Other"))]
+    assert ids(search(vault, "github.com")) == ["gh"]
+    assert ids(search(vault, "gihub.com")) == ["gh"]
+    assert ids(search(vault, "code!")) == ["gh"]
+    assert search(vault, "?!") == []

@@ -15,7 +15,6 @@ each set of piece borders transposed. Only the words around occurrences of the p
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from itertools import combinations
 
 __all__ = ["candidate_words", "max_typos", "typo_distance"]
@@ -98,24 +97,28 @@ def _probes(query: str, limit: int) -> set[tuple[str, int]]:
     return probes
 
 
-def candidate_words(text: str, query: str, limit: int) -> Iterator[tuple[int, str]]:
-    """``(start, word)`` for each word of ``text`` that may be within ``limit`` edits of
+def candidate_words(text: str, query: str, limit: int) -> dict[int, str]:
+    """``{start: word}`` for the words of ``text`` that may be within ``limit`` edits of
     ``query`` or of a start of it (a superset: callers confirm with ``typo_distance``).
 
     A word is a maximal run of characters for which ``str.isalnum`` holds; ``query`` must be one
-    such word. A word may be yielded once per probe that reaches it.
+    such word.
     """
+    found: dict[int, str] = {}
     if limit <= 0 or not query:
-        return
+        return found
+    find, word_at = text.find, _WORD.match
     for piece, offset in _probes(query, limit):
-        pos = text.find(piece)
+        pos = find(piece)
         while pos >= 0:
             lowest, highest = pos - offset - limit, pos - offset + limit
             start = pos
             while start > 0 and start >= lowest and text[start - 1].isalnum():
                 start -= 1
-            if lowest <= start <= highest and (start == 0 or not text[start - 1].isalnum()):
-                word = _WORD.match(text, start)
+            if (lowest <= start <= highest and start not in found
+                    and (start == 0 or not text[start - 1].isalnum())):
+                word = word_at(text, start)
                 if word is not None:
-                    yield start, word.group()
-            pos = text.find(piece, pos + 1)
+                    found[start] = word.group()
+            pos = find(piece, pos + 1)
+    return found

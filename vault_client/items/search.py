@@ -16,7 +16,8 @@ fuzzy      1 + ...   it is within a few typos of a word of the item or of the st
 
 Within a tier a match in the name, a prefix closer to the whole word, fewer typos, and a query
 equal to (or starting) the whole name score a little higher, always by less than one tier. An
-item's score is the sum over the query words.
+item's score is the sum over the query words. A query word with punctuation that matches nothing
+as typed (``gihub.com``) is split into its words, each of which must then match.
 
 ``SearchIndex`` prepares the text of many items once (one string per item, built in bulk) for
 repeated queries; ``search`` builds one and queries it once.
@@ -115,10 +116,22 @@ class SearchIndex:
 
     def search(self, query: str, limit: int = 20) -> list[tuple[Hashable, float]]:
         """Best matches first, as ``(id, score)``; see the module docstring for the scores."""
-        words = list(dict.fromkeys(query.casefold().translate(_SEPARATORS).split()))
-        if not words or limit <= 0 or not self._ids:
+        if limit <= 0 or not self._ids:
             return []
-        per_word = [self._substring_scores(word) for word in words]
+        words: list[str] = []
+        per_word: list[dict[int, float]] = []
+        for word in dict.fromkeys(query.casefold().translate(_SEPARATORS).split()):
+            best = self._substring_scores(word)
+            if best or _WORD.fullmatch(word):
+                words.append(word)
+                per_word.append(best)
+            else:  # "gihub.com", "forum?": no match as typed; try its words one by one
+                for piece in dict.fromkeys(_WORD.findall(word)):
+                    if piece not in words:
+                        words.append(piece)
+                        per_word.append(self._substring_scores(piece))
+        if not words:
+            return []
         totals = _all_words(per_word)
         # Typos are looked for only where they could still reach the results: an item needing
         # one scores at most (words - 1) exact name matches plus one typo match.
@@ -175,7 +188,7 @@ class SearchIndex:
             self._name_ends = [s + h.find(_FIELD) for s, h in zip(self._starts, self._hays)]
         measured: dict[str, float | None] = {}
         best: dict[int, float] = {}
-        for start, found in candidate_words(self._text, word, limit):
+        for start, found in candidate_words(self._text, word, limit).items():
             if found not in measured:
                 result = typo_distance(word, found, limit)
                 measured[found] = None if result is None else (
