@@ -347,3 +347,17 @@ def test_repr_never_shows_values() -> None:
         assert SECRET not in text
         assert "GitHub" not in text and "octocat" not in text and "github.com" not in text
     assert "login" in repr(item) and "password" in repr(item)
+
+
+@pytest.mark.parametrize(("field", "value", "concealed"), [
+    ("fields.password", "p", True),
+    ("fields.cvv", "1", True),
+    ("fields.username", "u", False),
+    ("custom.PIN", {"value": "1", "concealed": True}, True),
+    ("custom.Hint", {"value": "h", "concealed": False}, False),
+    ("custom.PIN", None, False),                         # the other side deleted it
+    ("name", "n", False),
+    ("notes", "n", False),
+])
+def test_conflict_knows_whether_its_value_is_secret(field, value, concealed) -> None:
+    assert Conflict(field, value, "2025-01-01T00:00:00Z").concealed is concealed

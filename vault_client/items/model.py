@@ -99,6 +99,15 @@ class Conflict:
     def __repr__(self) -> str:
         return f"Conflict(field={self.field!r}, value=<redacted>, at={self.at!r})"
 
+    @property
+    def concealed(self) -> bool:
+        """Whether the kept value is a secret to hide when listing conflicts."""
+        if self.field.startswith("fields."):
+            return self.field[len("fields."):] in CONCEALED_FIELDS
+        if self.field.startswith("custom.") and isinstance(self.value, dict):
+            return self.value.get("concealed") is True
+        return False
+
 
 @dataclass(repr=False)
 class Item:
