@@ -81,7 +81,7 @@ class Api:
     # -- plumbing -----------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, body: Any = None, *, auth: bool = True,
-                 params: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+                 params: dict[str, str] | None = None, conflict_ok: bool = False) -> tuple[int, dict[str, Any]]:
         headers = {"Accept": "application/json"}
         if auth:
             if not self._token:
@@ -108,7 +108,7 @@ class Api:
             raise ServerError(f"the server sent a malformed response (HTTP {status})") from None
         if not isinstance(doc, dict):
             raise ServerError(f"the server sent a malformed response (HTTP {status})")
-        if status >= 400 and status != 409:
+        if status >= 400 and not (status == 409 and conflict_ok):
             self._raise_for(status, doc, retry_after)
         return status, doc
 
@@ -119,6 +119,9 @@ class Api:
         message = str(err.get("message", ""))[:300]
         if code == "bad_credentials":
             raise WrongPassword()
+        if code == "email_taken":
+            raise UsageError("an account with this email already exists on the server",
+                             hint="use `bv login` to set up this device for it")
         if status == 401:
             raise NotLoggedIn("the session has ended or was revoked")
         if status == 429:
@@ -166,7 +169,7 @@ class Api:
         self._request("DELETE", f"/vaults/{vault_id}")
 
     def write_changes(self, vault_id: str, body: dict[str, Any]) -> dict[str, Any] | Conflict:
-        status, doc = self._request("POST", f"/vaults/{vault_id}/changes", body)
+        status, doc = self._request("POST", f"/vaults/{vault_id}/changes", body, conflict_ok=True)
         if status == 409:
             current = doc.get("current") if isinstance(doc.get("current"), dict) else {}
             try:

@@ -216,3 +216,11 @@ def test_generate_and_search(server_url: str, tmp_path: Path) -> None:
     hits = json.loads(a.ok("search", "netflx", "--json").out)
     assert hits and hits[0]["name"] == "Netflix"
     assert "password" not in hits[0]["fields"]
+
+
+def test_taken_email_is_a_clear_error(server_url: str, tmp_path: Path) -> None:
+    a, b = Device(tmp_path, "a"), Device(tmp_path, "b")
+    _create(a, server_url, tmp_path, email="taken@example.org")
+    r = b.run("account", "create", "--server", server_url, "--email", "taken@example.org")
+    assert r.code == 2 and "already exists" in r.err, r
+    assert not (b.home / "account.json").exists()
