@@ -90,7 +90,8 @@ class CustomField:
 class Conflict:
     """A value a merge kept aside: ``field`` is a merge key (``"fields.password"``, ``"name"``,
     ``"custom.PIN"``...), ``value`` the JSON value that side had (``None`` = it deleted the
-    field), ``at`` the time that side wrote it."""
+    field; ``{"value": ..., "concealed": ...}`` for a custom field), ``at`` the time that side
+    wrote it."""
 
     field: str
     value: Any
