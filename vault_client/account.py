@@ -81,18 +81,30 @@ class Created:
     personal_vault_id: str
 
 
-def create_account(api: Api, server: str, email: str, password: str, *, insecure: bool) -> Created:
+@dataclass
+class NewKeys:
+    """Everything a new (or reset) account needs, made on this device. Repr redacted."""
+
+    secret_key: crypto.SecretKey
+    params: crypto.KdfParams
+    body: dict[str, Any]
+    vault_id: str
+
+    def __repr__(self) -> str:
+        return f"NewKeys(vault_id={self.vault_id!r}, <redacted>)"
+
+
+def new_account_keys(email: str, password: str, account_id: UUID) -> NewKeys:
+    """A fresh Secret Key, salt, account key, key pairs and first vault, as the register body."""
     params = new_account_kdf()
     secret_key = crypto.SecretKey.generate()
     salt = crypto.new_salt()
     keys = crypto.derive_account_keys(password, secret_key, salt, params)
-    account_id = uuid4()
     account_key = crypto.new_symmetric_key()
     key_pairs = crypto.KeyPairs.generate()
     bundle = crypto.make_public_bundle(key_pairs, account_id, email)
     vault_id = uuid4()
     vault_key = crypto.new_symmetric_key()
-    device_name = default_device_name()
     body = {
         "email": email,
         "account_id": str(account_id),
@@ -108,20 +120,30 @@ def create_account(api: Api, server: str, email: str, password: str, *, insecure
             "key_generation": 1,
             "manifest": {"version": 0, "mac": b64e(crypto.manifest_mac(vault_key, vault_id, 0, 1, []))},
         },
-        "device_name": device_name,
+        "device_name": default_device_name(),
     }
-    resp = api.register(body)
-    session = _session_from(resp)
+    return NewKeys(secret_key, params, body, str(vault_id))
+
+
+def save_new_account(server: str, new: NewKeys, session: Session, *, insecure: bool) -> AccountState:
+    body = new.body
     account = AccountState(
-        server=server, email=email, account_id=str(account_id), salt=body["salt"], kdf=params.to_dict(),
-        kdf_pin=params.to_dict(), wrapped_account_key=body["wrapped_account_key"],
-        wrapped_private_keys=body["wrapped_private_keys"], bundle=body["bundle"], device_name=device_name,
-        insecure=insecure, extra={"personal_vault_id": str(vault_id)},
+        server=server, email=body["email"], account_id=body["account_id"], salt=body["salt"],
+        kdf=new.params.to_dict(), kdf_pin=new.params.to_dict(), wrapped_account_key=body["wrapped_account_key"],
+        wrapped_private_keys=body["wrapped_private_keys"], bundle=body["bundle"], device_name=body["device_name"],
+        insecure=insecure, extra={"personal_vault_id": new.vault_id},
     )
-    state.save_secret_key_text(secret_key.format())
+    state.save_secret_key_text(new.secret_key.format())
     state.save_account(account)
     state.save_session(session)
-    return Created(account, secret_key, str(vault_id))
+    return account
+
+
+def create_account(api: Api, server: str, email: str, password: str, *, insecure: bool) -> Created:
+    new = new_account_keys(email, password, uuid4())
+    session = _session_from(api.register(new.body))
+    account = save_new_account(server, new, session, insecure=insecure)
+    return Created(account, new.secret_key, new.vault_id)
 
 
 def bundle_to_wire(bundle: crypto.PublicBundle) -> dict[str, str]:
@@ -158,14 +180,19 @@ def login(api: Api, server: str, email: str, password: str, secret_key: crypto.S
     except (KeyError, ValueError):
         raise ServerError("the server sent a malformed salt") from None
     keys = crypto.derive_account_keys(password, secret_key, salt, params, pin)
-    device_name = default_device_name()
-    resp = api.login(email, b64e(keys.auth_key.reveal()), device_name)
+    resp = api.login(email, b64e(keys.auth_key.reveal()), default_device_name())
+    return adopt_login(api, server, email, secret_key, resp, keys.kek, salt, params, insecure=insecure)
+
+
+def adopt_login(api: Api, server: str, email: str, secret_key: crypto.SecretKey, resp: dict[str, Any],
+                kek: crypto.SecretBytes, salt: bytes, params: crypto.KdfParams, *, insecure: bool) -> AccountState:
+    """Verify a login-shaped answer (session + account) against our keys, then save this device's state."""
     session = _session_from(resp)
     doc = resp.get("account")
     if not isinstance(doc, dict):
         raise ServerError("the server's answer has no account")
-    account = _verify_account_doc(doc, email, keys.kek, salt, params)
-    account.server, account.device_name, account.insecure = server, device_name, insecure
+    account = _verify_account_doc(doc, email, kek, salt, params)
+    account.server, account.device_name, account.insecure = server, default_device_name(), insecure
     api.set_token(session.token)
     vaults = api.vaults()
     owned = [v.get("vault_id") for v in vaults if v.get("role") == "owner"]

@@ -180,3 +180,60 @@ class Api:
 
     def sync(self, cursors: dict[str, int]) -> dict[str, Any]:
         return self._request("POST", "/sync", {"cursors": cursors})[1]
+
+    # -- recovery and reset (docs/api.md) --------------------------------------------------------
+
+    def set_recovery(self, verifier: str, wrapped_account_key: str) -> None:
+        self._request("PUT", "/account/recovery", {"verifier": verifier, "wrapped_account_key": wrapped_account_key})
+
+    def delete_recovery(self) -> None:
+        self._request("DELETE", "/account/recovery")
+
+    def recovery_account_id(self, email: str) -> dict[str, Any]:
+        return self._request("POST", "/recovery/account-id", {"email": email}, auth=False)[1]
+
+    def recovery_fetch(self, email: str, verifier: str) -> dict[str, Any]:
+        return self._request("POST", "/recovery/fetch", {"email": email, "verifier": verifier}, auth=False)[1]
+
+    def recovery_complete(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._request("POST", "/recovery/complete", body, auth=False)[1]
+
+    def reset_preview(self, email: str, token: str) -> dict[str, Any]:
+        return self._request("POST", "/reset/preview", {"email": email, "token": token}, auth=False)[1]
+
+    def reset_complete(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._request("POST", "/reset/complete", body, auth=False)[1]
+
+    # -- sharing ---------------------------------------------------------------------------------
+
+    def bundle_by_id(self, account_id: str) -> dict[str, Any]:
+        return self._request("GET", f"/bundles/{account_id}")[1]
+
+    def invite(self, vault_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._request("POST", f"/vaults/{vault_id}/invitations", body)[1]
+
+    def invitations(self) -> list[dict[str, Any]]:
+        return self._request("GET", "/invitations")[1].get("invitations", [])
+
+    def accept(self, vault_id: str, key_generation: int, wrapped_vault_key: str) -> dict[str, Any]:
+        body = {"key_generation": key_generation, "wrapped_vault_key": wrapped_vault_key}
+        return self._request("POST", f"/invitations/{vault_id}/accept", body)[1]
+
+    def decline(self, vault_id: str) -> None:
+        self._request("DELETE", f"/invitations/{vault_id}")
+
+    def members(self, vault_id: str) -> dict[str, Any]:
+        return self._request("GET", f"/vaults/{vault_id}/members")[1]
+
+    def leave(self, vault_id: str) -> None:
+        self._request("POST", f"/vaults/{vault_id}/leave")
+
+    def rotate(self, vault_id: str, body: dict[str, Any]) -> dict[str, Any] | Conflict:
+        status, doc = self._request("POST", f"/vaults/{vault_id}/rotate", body, conflict_ok=True)
+        if status == 409:
+            return Conflict(-1, [])
+        return doc
+
+    def store_vault_key(self, vault_id: str, key_generation: int, wrapped_vault_key: str) -> None:
+        body = {"key_generation": key_generation, "wrapped_vault_key": wrapped_vault_key}
+        self._request("POST", f"/vaults/{vault_id}/key", body)

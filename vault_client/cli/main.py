@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from vault_client.cli import account_cmds, agent_cmds, edit_cmds, item_cmds
+from vault_client.cli import account_cmds, agent_cmds, credential_cmds, edit_cmds, item_cmds
 from vault_client.errors import BvError, ExitStatus
 
 app = typer.Typer(
@@ -33,6 +33,7 @@ app.command("generate")(edit_cmds.generate)
 app.command("sync")(edit_cmds.sync)
 app.command("unlock")(agent_cmds.unlock)
 app.command("lock")(agent_cmds.lock)
+app.command("passwd")(credential_cmds.passwd)
 
 
 @app.command("version")
