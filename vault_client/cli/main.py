@@ -36,6 +36,20 @@ app.command("lock")(agent_cmds.lock)
 app.command("passwd")(credential_cmds.passwd)
 
 
+@app.command("demo")
+def demo(
+    yes: bool = typer.Option(False, "--yes", "-y", help="Run straight through without pausing."),
+    keep: bool = typer.Option(False, help="Keep the temporary directory for a look afterwards."),
+) -> None:
+    """Walk through Blindvault on a throw-away local server: what it stores, and what a reset costs."""
+    from vault_client.demo import DemoFailed, run_demo
+
+    try:
+        run_demo(interactive=not yes and sys.stdin.isatty(), keep=keep)
+    except DemoFailed as exc:
+        raise BvError(str(exc)) from None
+
+
 @app.command("version")
 def version() -> None:
     """Print the client version."""
