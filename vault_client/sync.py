@@ -111,9 +111,10 @@ class SyncEngine:
         version = _int(manifest, "version", vault_id)
         m_generation = _int(manifest, "generation", vault_id, 1)
         try:
-            wrapped = b64d(doc["wrapped_vault_key"])
             mac = b64d(manifest["mac"])
-        except (KeyError, ValueError):
+            raw_wrapped = doc.get("wrapped_vault_key")
+            wrapped = None if raw_wrapped is None else b64d(raw_wrapped)
+        except (KeyError, ValueError, TypeError):
             raise _fail(vault_id, "malformed vault record") from None
 
         known = self.cache.vault(vault_id)
@@ -128,11 +129,11 @@ class SyncEngine:
                 raise _fail(vault_id, "the change counter went backwards")
         if m_generation != generation:
             raise _fail(vault_id, "the manifest is for another key generation")
+        if wrapped is None:
+            wrapped = self._adopt_pending_grant(vault_id, generation, role, doc.get("pending_grant"))
         vault_key = self.keys.open_vault_key(vault_id, generation, wrapped)
 
         current = {row.item_id: row for row in self.cache.items(vault_id)}
-        if known is not None and generation > known.key_generation:
-            current = {}  # a rotated vault is re-sent whole under its new key
         changed: dict[str, ItemRow] = {}
         for entry in items:
             row = self._verify_item(entry, vault_id, vault_key, current)
@@ -148,6 +149,28 @@ class SyncEngine:
                                   "added, replayed or rolled back)") from None
         row = VaultRow(vault_id, role, generation, wrapped, seq, version, mac)
         return row, list(changed.values())
+
+    def _adopt_pending_grant(self, vault_id: str, generation: int, role: str, pending: Any) -> bytes:
+        """A rotated vault's new key, granted by an owner: accept it only from a pinned identity,
+        then re-wrap it under our own account key so the server cannot substitute it later."""
+        from vault_client import contacts
+
+        if not isinstance(pending, dict):
+            raise _fail(vault_id, "no key for this vault")
+        granter = contacts.by_account_id(str(pending.get("granted_by")))
+        if granter is None:
+            raise contacts.UnknownIdentity(f"the new key of vault {vault_id} was signed by an account this device "
+                                           "has not pinned", hint="run `bv vault members VAULT` to see who, and "
+                                           "`bv contacts verify EMAIL NUMBER` once you have checked with them")
+        try:
+            grant = b64d(pending["grant"])
+            vault_key = crypto.open_grant(grant, self.keys.private_keys(), self.keys.account_id, granter.bundle(),
+                                          UUID(vault_id), generation, role)
+        except (KeyError, TypeError, ValueError, crypto.CryptoError):
+            raise _fail(vault_id, f"the new vault key does not open as granted by {granter.email}") from None
+        wrapped = self.keys.wrap_vault_key(UUID(vault_id), generation, vault_key)
+        self.api.store_vault_key(vault_id, generation, b64e(wrapped))
+        return wrapped
 
     def _verify_item(self, entry: Any, vault_id: str, vault_key: crypto.SecretBytes,
                      current: dict[str, ItemRow]) -> ItemRow:

@@ -36,12 +36,12 @@ class VaultView:
             key = self.keys.vault_key(vault)
             pending = {p.item_id: p for p in self.cache.pending(vault.vault_id)}
             for row in self.cache.items(vault.vault_id):
-                if row.item_id in pending:
-                    continue
+                if row.item_id in pending or row.item_id == vault.vault_id:
+                    continue  # the vault's own info item (its name) is not a user item
                 if row.blob is not None:
                     out.append(self._open(vault, key, row.item_id, row.revision, row.blob, False))
             for p in pending.values():
-                if p.blob is not None:
+                if p.blob is not None and p.item_id != vault.vault_id:
                     out.append(self._open(vault, key, p.item_id, p.base_revision + 1, p.blob, True))
         if trashed is not None:
             out = [e for e in out if (e.item.trashed is not None) == trashed]
@@ -57,6 +57,25 @@ class VaultView:
         except (crypto.CryptoError, ItemFormatError):
             raise CacheCorrupt(f"item {item_id} in the cache does not open") from None
         return Entry(vault.vault_id, item_id, revision, item, pending)
+
+    def vault_names(self) -> dict[str, str]:
+        """Vault id -> name, from each vault's info item (item id == vault id); the personal vault
+        (created with the account) has none and is called "Personal"."""
+        names: dict[str, str] = {}
+        for vault in self.cache.vaults():
+            names[vault.vault_id] = "Personal"
+            pending = {p.item_id: p for p in self.cache.pending(vault.vault_id)}
+            p = pending.get(vault.vault_id)
+            if p is not None and p.blob is not None:
+                rev, blob = p.base_revision + 1, p.blob
+            else:
+                row = self.cache.item(vault.vault_id, vault.vault_id)
+                if row is None or row.blob is None:
+                    continue
+                rev, blob = row.revision, row.blob
+            entry = self._open(vault, self.keys.vault_key(vault), vault.vault_id, rev, blob, False)
+            names[vault.vault_id] = entry.item.name
+        return names
 
     def find(self, ref: str, vault_ids: Iterable[str] | None = None, *, trashed: bool | None = False) -> Entry:
         entries = self.entries(vault_ids, trashed=trashed)
