@@ -47,6 +47,12 @@ class Invitation:
     pinned: contacts.Contact | None
 
 
+def _trust(checked: contacts.Checked) -> dict[str, Any]:
+    c = checked.contact
+    return {"email": c.email, "safety_number": c.safety_number, "newly_pinned": checked.newly_pinned,
+            "verified": c.verified}
+
+
 class Sharing:
     def __init__(self, cache: Cache, keychain: Keychain, api: Api, email: str) -> None:
         self.cache = cache
@@ -72,7 +78,7 @@ class Sharing:
 
     # -- invitations -------------------------------------------------------------------------
 
-    def share(self, vault_id: str, email: str, role: str) -> contacts.Checked:
+    def share(self, vault_id: str, email: str, role: str) -> dict[str, Any]:
         if role not in ROLES:
             raise UsageError(f"unknown role {role!r}", hint="use owner, editor or viewer")
         vault = self._vault(vault_id)
@@ -87,9 +93,15 @@ class Sharing:
                                   self.keys.private_keys(), self.keys.account_id)
         self.api.invite(vault_id, {"invitee_id": str(bundle.account_id), "role": role,
                                    "key_generation": vault.key_generation, "grant": b64e(grant)})
-        return checked
+        return _trust(checked)
 
-    def invitations(self) -> list[Invitation]:
+    def invitations(self) -> list[dict[str, Any]]:
+        return [{"vault_id": i.vault_id, "inviter_email": i.inviter_email, "inviter_id": i.inviter_id,
+                 "role": i.role, "safety_number": i.safety_number,
+                 "trust": "unknown" if i.pinned is None else ("verified" if i.pinned.verified else "pinned")}
+                for i in self._invitations()]
+
+    def _invitations(self) -> list[Invitation]:
         out = []
         for doc in self.api.invitations():
             try:
@@ -109,7 +121,11 @@ class Sharing:
             out.append(inv)
         return out
 
-    def accept(self, inv: Invitation, *, trust_new: bool) -> contacts.Checked:
+    def accept(self, vault_id: str, *, trust_new: bool) -> dict[str, Any]:
+        found = [i for i in self._invitations() if i.vault_id == vault_id]
+        if not found:
+            raise UsageError(f"no pending invitation to vault {vault_id}", hint="see `bv vault accept`")
+        inv = found[0]
         checked = contacts.check(inv.inviter_email, inv.inviter_bundle, pin_new=trust_new)
         if inv.role not in ROLES:
             raise IntegrityFailure("the invitation names an unknown role")
@@ -122,7 +138,17 @@ class Sharing:
         wrapped = self.keys.wrap_vault_key(UUID(inv.vault_id), inv.key_generation, vault_key)
         self.api.accept(inv.vault_id, inv.key_generation, b64e(wrapped))
         self.engine.pull()
-        return checked
+        return {**_trust(checked), "vault_id": inv.vault_id, "role": inv.role}
+
+    def vault_list(self) -> list[dict[str, Any]]:
+        view = VaultView(self.cache, self.keys)
+        names = view.vault_names()
+        counts: dict[str, int] = {}
+        for e in view.entries():
+            counts[e.vault_id] = counts.get(e.vault_id, 0) + 1
+        return [{"vault_id": v.vault_id, "name": names.get(v.vault_id, "?"), "role": v.role,
+                 "key_generation": v.key_generation, "items": counts.get(v.vault_id, 0)}
+                for v in self.cache.vaults()]
 
     def decline(self, vault_id: str) -> None:
         self.api.decline(vault_id)

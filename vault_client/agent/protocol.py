@@ -8,6 +8,7 @@ Framing: each message is one JSON object on one line (UTF-8, ``\\n``-terminated)
 ``MAX_MESSAGE`` bytes. A connection carries any number of request/response pairs, in order.
 
 Request:  ``{"v": 1, "op": OP, "args": {...}}``
+Progress (zero or more, before the response, for long operations): ``{"v": 1, "progress": [done, total]}``
 Response: ``{"v": 1, "ok": true, "result": ...}`` or
           ``{"v": 1, "ok": false, "error": {"type": ERROR_CLASS, "detail": str|null, "hint": str|null}}``
 
@@ -21,6 +22,9 @@ Operations (args -> result):
 - ``save`` {"vault_id", "item": item document, "item_id": str|null} -> item_id
 - ``purge`` {"vault_id", "item_id"} -> null
 - ``sync`` {"push": bool, "quiet": bool} -> report | {"offline": true, "queued": n}
+- ``vault_names`` {} -> {vault_id: name}
+- ``sharing`` {"method", "args"} -> what ``vault_client.sharing.Sharing.<method>`` returns (with
+  progress messages for ``remove``)
 
 An entry is ``{"vault_id", "item_id", "revision", "pending", "item": item document}``.
 This module is imported on the hot path: standard library only.
@@ -97,12 +101,17 @@ class Connection:
             raise
         self._rfile = self._sock.makefile("rb")
 
-    def request(self, op: str, **args: Any) -> dict[str, Any]:
+    def request(self, op: str, on_progress: Any = None, **args: Any) -> dict[str, Any]:
         self._sock.sendall(encode({"v": VERSION, "op": op, "args": args}))
-        doc = read_message(self._rfile)
-        if doc is None:
-            raise ProtocolError("the agent closed the connection")
-        return doc
+        while True:
+            doc = read_message(self._rfile)
+            if doc is None:
+                raise ProtocolError("the agent closed the connection")
+            if "progress" not in doc:
+                return doc
+            if on_progress is not None:
+                done, total = doc["progress"]
+                on_progress(int(done), int(total))
 
     def close(self) -> None:
         self._rfile.close()

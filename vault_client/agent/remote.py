@@ -21,9 +21,9 @@ def raise_remote(error: dict[str, Any]) -> None:
     raise cls(error.get("detail"), hint=error.get("hint"))
 
 
-def call(conn: protocol.Connection, op: str, **args: Any) -> Any:
+def call(conn: protocol.Connection, op: str, on_progress: Any = None, **args: Any) -> Any:
     try:
-        doc = conn.request(op, **args)
+        doc = conn.request(op, on_progress=on_progress, **args)
     except (OSError, protocol.ProtocolError) as exc:
         raise errors.BvError(f"the agent did not answer ({exc.__class__.__name__})",
                              hint="run `bv lock` and `bv unlock` again") from None
@@ -55,3 +55,19 @@ class RemoteView:
 
     def conflicted(self) -> list[Entry]:
         return [e for e in self.entries(trashed=None) if e.item.conflicts]
+
+    def vault_names(self) -> dict[str, str]:
+        return call(self.conn, "vault_names")
+
+
+class RemoteSharing:
+    """``vault_client.sharing.Sharing``'s methods, run by the agent."""
+
+    def __init__(self, conn: protocol.Connection) -> None:
+        self.conn = conn
+
+    def __getattr__(self, method: str):
+        def invoke(progress: Any = None, **args: Any) -> Any:
+            return call(self.conn, "sharing", on_progress=progress, method=method, args=args)
+
+        return invoke

@@ -49,11 +49,14 @@ class _Handler(socketserver.StreamRequestHandler):
                 return
             if request is None:
                 return
-            response = self.server.dispatch(request)
+            response = self.server.dispatch(request, self._progress)
             self._send(response)
             if request.get("op") == "lock":
                 self.server.stop()
                 return
+
+    def _progress(self, done: int, total: int) -> None:
+        self._send({"v": protocol.VERSION, "progress": [done, total]})
 
     def _send(self, doc: dict[str, Any]) -> None:
         try:
@@ -75,7 +78,7 @@ class AgentServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         self._stopping = threading.Event()
         super().__init__(path, _Handler)
 
-    def dispatch(self, request: dict[str, Any]) -> dict[str, Any]:
+    def dispatch(self, request: dict[str, Any], progress: Any = None) -> dict[str, Any]:
         op = request.get("op")
         args = request.get("args") if isinstance(request.get("args"), dict) else {}
         with self._lock:
@@ -86,7 +89,7 @@ class AgentServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
                 elif op == "lock":
                     result = None
                 else:
-                    result = self.service.call(str(op), args)
+                    result = self.service.call(str(op), args, progress)
                 return {"v": protocol.VERSION, "ok": True, "result": result}
             except errors.BvError as err:
                 return {"v": protocol.VERSION, "ok": False,

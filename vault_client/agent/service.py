@@ -60,10 +60,12 @@ class AgentService:
 
     # -- operations ----------------------------------------------------------------------------
 
-    def call(self, op: str, args: dict[str, Any]) -> Any:
+    def call(self, op: str, args: dict[str, Any], progress: Any = None) -> Any:
         handler = getattr(self, f"op_{op}", None)
         if handler is None:
             raise UsageError(f"the agent does not know {op!r}", hint="run `bv lock` and `bv unlock` again")
+        if op == "sharing":
+            return handler(progress=progress, **args)
         return handler(**args)
 
     def op_entries(self, vault_ids: list[str] | None = None, trashed: bool | None = False) -> list[dict]:
@@ -146,3 +148,26 @@ class AgentService:
             self._changed()
         return {"pulled": report.pulled, "pushed": report.pushed, "merged": report.merged,
                 "conflicts": report.conflicts, "removed_vaults": report.removed_vaults}
+
+    def op_vault_names(self) -> dict[str, str]:
+        return self.view.vault_names()
+
+    def op_sharing(self, method: str, args: dict[str, Any], progress: Any = None) -> Any:
+        from vault_client.sharing import Sharing
+        from vault_client.transport import Api
+
+        if method not in SHARING_METHODS:
+            raise UsageError(f"the agent does not know {method!r}")
+        api = Api(self.account.server, state.load_session().token)
+        try:
+            sharing = Sharing(self.cache, self.keychain, api, self.account.email)
+            if method == "remove":
+                return sharing.remove(progress=progress, **args)
+            return getattr(sharing, method)(**args)
+        finally:
+            api.close()
+            self._changed()
+
+
+SHARING_METHODS = frozenset({"create_vault", "share", "invitations", "accept", "decline", "members", "leave",
+                             "remove", "vault_list"})

@@ -75,6 +75,18 @@ class Context:
 
         return VaultView(self.cache, self.keychain)
 
+    @cached_property
+    def sharing(self) -> Any:
+        """Shared-vault operations: in the agent when one runs, else here."""
+        self.account  # noqa: B018
+        if self.agent is not None:
+            from vault_client.agent.remote import RemoteSharing
+
+            return RemoteSharing(self.agent)
+        from vault_client.sharing import Sharing
+
+        return Sharing(self.cache, self.keychain, self.api, self.account.email)
+
     def default_vault_id(self) -> str:
         from vault_client.account import personal_vault
 
