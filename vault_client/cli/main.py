@@ -8,6 +8,7 @@ import sys
 import typer
 
 from vault_client.cli import account_cmds, agent_cmds, credential_cmds, edit_cmds, item_cmds, vault_cmds
+from vault_client.cli import transfer_cmds
 from vault_client.errors import BvError, ExitStatus
 
 app = typer.Typer(
@@ -34,6 +35,8 @@ app.command("sync")(edit_cmds.sync)
 app.command("unlock")(agent_cmds.unlock)
 app.command("lock")(agent_cmds.lock)
 app.command("passwd")(credential_cmds.passwd)
+app.command("import")(transfer_cmds.import_)
+app.command("export")(transfer_cmds.export)
 app.add_typer(vault_cmds.vault_app, name="vault")
 app.add_typer(vault_cmds.contacts_app, name="contacts")
 app.command("whoami")(vault_cmds.whoami)
