@@ -5,7 +5,8 @@ remote)`` with ``ancestor`` the revision the local edit was based on.
 
 Each version is flattened to merge keys (``flatten``): ``type``, ``name``, ``fields.<name>``,
 ``urls``, ``notes``, ``tags``, ``folder``, ``custom.<name>`` (value ``{"value", "concealed"}``)
-and ``trashed``; a missing key means "not set". For every key:
+``trashed`` and, when the item has files, ``attachments`` (each record as canonical JSON); a
+missing key means "not set". For every key:
 
 - if only one side changed it (compared with the ancestor), that side's value wins;
 - if both changed it to the same value, that value;
@@ -15,8 +16,9 @@ and ``trashed``; a missing key means "not set". For every key:
 
 Two refinements keep needless conflicts away, and still lose no edit:
 
-- ``urls`` and ``tags`` changed on both sides merge as sets: every entry either side added is
-  kept, every entry either side removed is removed (remote order first, then local additions).
+- ``urls``, ``tags`` and ``attachments`` changed on both sides merge as sets: every entry
+  either side added is kept, every entry either side removed is removed (remote order first,
+  then local additions).
 - ``trashed`` set on both sides at different times stays trashed (the remote time).
 
 ``conflicts`` already on either side are unioned without duplicates (same key and value), except
@@ -24,6 +26,10 @@ that one present in the ancestor and gone from either side counts as resolved an
 standard field that the merged type does not have (one side changed the type) also moves to
 ``conflicts``. With no ancestor (both sides created the item), the ancestor is an empty item.
 ``modified`` is the later of the two sides, ``created`` the earlier.
+
+The merged item's ``history`` is the union of all three histories plus the local and remote
+versions themselves (both are replaced by the merge), so every version either device wrote stays
+reachable (``history.merge_history``).
 """
 
 from __future__ import annotations
@@ -32,8 +38,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from vault_client.items.history import merge_history
 from vault_client.items.model import (
     STANDARD_FIELDS,
+    AttachmentRef,
     Conflict,
     CustomField,
     Item,
@@ -42,8 +50,8 @@ from vault_client.items.model import (
 
 __all__ = ["MergeResult", "diff_fields", "flatten", "merge"]
 
-_SET_KEYS = ("urls", "tags")
-_EMPTY: dict[str, Any] = {"notes": "", "urls": [], "tags": []}
+_SET_KEYS = ("urls", "tags", "attachments")
+_EMPTY: dict[str, Any] = {"notes": "", "urls": [], "tags": [], "attachments": []}
 
 
 @dataclass(frozen=True, repr=False)
@@ -71,7 +79,13 @@ def flatten(item: Item | None) -> dict[str, Any]:
     for custom in item.custom:
         flat["custom." + custom.name] = {"value": custom.value, "concealed": custom.concealed}
     flat["trashed"] = item.trashed
+    if item.attachments:
+        flat["attachments"] = [_canonical(a.to_dict()) for a in item.attachments]
     return flat
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def diff_fields(old: Item | None, new: Item) -> list[str]:
@@ -103,6 +117,7 @@ def merge(ancestor: Item | None, local: Item, remote: Item) -> MergeResult:
     created = min(local.created, remote.created, key=parse_timestamp)
     item = _unflatten(merged, created, modified, new_conflicts)
     item.conflicts = _merge_conflicts(ancestor, local, remote, new_conflicts)
+    merge_history(item, ancestor, local, remote)
     item.validate()
     conflicted = list(dict.fromkeys(c.field for c in new_conflicts))
     return MergeResult(item=item, conflicted_fields=conflicted)
@@ -135,6 +150,12 @@ def _unflatten(merged: dict[str, Any], created: str, modified: str,
     item = Item(type=item_type, name=merged["name"], created=created, modified=modified,
                 urls=list(merged["urls"]), notes=merged["notes"], tags=list(merged["tags"]),
                 folder=merged["folder"], trashed=merged["trashed"])
+    seen: set[str] = set()
+    for text in _get(merged, "attachments"):
+        ref = AttachmentRef.from_dict(json.loads(text))
+        if ref.id not in seen:  # one record per file, the remote one first
+            seen.add(ref.id)
+            item.attachments.append(ref)
     allowed = STANDARD_FIELDS[item_type]
     for key, value in merged.items():
         if value is None:
@@ -152,7 +173,7 @@ def _unflatten(merged: dict[str, Any], created: str, modified: str,
 
 
 def _identity(conflict: Conflict) -> tuple[str, str]:
-    return conflict.field, json.dumps(conflict.value, sort_keys=True, ensure_ascii=False)
+    return conflict.field, _canonical(conflict.value)
 
 
 def _merge_conflicts(ancestor: Item | None, local: Item, remote: Item,

@@ -7,13 +7,17 @@ Shape of version 1 (keys always present, always in this order; compact JSON, UTF
      "urls": ["https://github.com"], "notes": "", "tags": ["work"], "folder": null,
      "custom": [{"name": "PIN", "value": "...", "concealed": true}],
      "created": "2025-01-02T03:04:05.000000Z", "modified": "...", "trashed": null,
-     "conflicts": [{"field": "fields.password", "value": "...", "at": "..."}]}
+     "conflicts": [{"field": "fields.password", "value": "...", "at": "..."}],
+     "attachments": [{"id": "...", "name": "...", "size": 1234, "sha256": "...", "key": "..."}],
+     "history": [{"v": 1, "type": "login", ... a previous version, without "history" ...}]}
 
 ``fields`` holds only the standard fields of the item's type (``STANDARD_FIELDS``) that are set;
 anything else a user wants to keep goes to ``custom``. Timestamps are UTC, written as
 ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z`` (this module writes six fraction digits). ``conflicts`` holds
 the values a merge could not keep in place (see ``merge.py``); ``bv status`` lists items that have
-any. The document is validated strictly both ways: ``to_bytes`` refuses to write what
+any. ``attachments`` (see ``attachment_ref.py``) and ``history`` (previous versions, oldest
+first; see ``history.py``) are written only when not empty, so a document without them keeps its
+exact form. The document is validated strictly both ways: ``to_bytes`` refuses to write what
 ``from_bytes`` would refuse to read.
 """
 
@@ -26,6 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from vault_client.items.attachment_ref import AttachmentRef
 from vault_client.items.schema import (
     CONCEALED_FIELDS,
     FORMAT_VERSION,
@@ -48,11 +53,13 @@ __all__ = [
     "MAX_DOCUMENT_BYTES",
     "RESERVED_FIELD_NAMES",
     "STANDARD_FIELDS",
+    "AttachmentRef",
     "Conflict",
     "CustomField",
     "FieldNotFoundError",
     "Item",
     "ItemFormatError",
+    "encode_document",
     "format_timestamp",
     "is_concealed_field",
     "new_item",
@@ -126,11 +133,14 @@ class Item:
     custom: list[CustomField] = dataclasses.field(default_factory=list)
     trashed: str | None = None
     conflicts: list[Conflict] = dataclasses.field(default_factory=list)
+    attachments: list[AttachmentRef] = dataclasses.field(default_factory=list)
+    history: list[Item] = dataclasses.field(default_factory=list)
 
     def __repr__(self) -> str:
         return (f"Item(type={self.type!r}, name=<redacted>, fields={sorted(self.fields)}, "
                 f"urls={len(self.urls)}, custom={len(self.custom)}, "
-                f"conflicts={len(self.conflicts)}, trashed={self.trashed is not None})")
+                f"conflicts={len(self.conflicts)}, attachments={len(self.attachments)}, "
+                f"history={len(self.history)}, trashed={self.trashed is not None})")
 
     # -- serialisation -----------------------------------------------------------------------
 
@@ -139,7 +149,7 @@ class Item:
         order = STANDARD_FIELDS.get(self.type, ())
         fields = {k: self.fields[k] for k in order if k in self.fields}
         fields.update((k, v) for k, v in sorted(self.fields.items()) if k not in fields)
-        return {
+        doc = {
             "v": FORMAT_VERSION,
             "type": self.type,
             "name": self.name,
@@ -156,12 +166,16 @@ class Item:
             "conflicts": [{"field": c.field, "value": copy.deepcopy(c.value), "at": c.at}
                           for c in self.conflicts],
         }
+        if self.attachments:
+            doc["attachments"] = [a.to_dict() for a in self.attachments]
+        if self.history:
+            doc["history"] = [version.to_dict() for version in self.history]
+        return doc
 
     def to_bytes(self) -> bytes:
         """Compact UTF-8 JSON. Raises ``ItemFormatError`` if the item is not valid."""
         self.validate()
-        data = json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"),
-                          allow_nan=False).encode("utf-8")
+        data = encode_document(self.to_dict())
         if len(data) > MAX_DOCUMENT_BYTES:
             raise ItemFormatError(f"the item is too large ({len(data)} bytes, at most "
                                   f"{MAX_DOCUMENT_BYTES})")
@@ -170,8 +184,14 @@ class Item:
     @classmethod
     def from_dict(cls, doc: Any) -> Item:
         """Build and validate an item from a decoded document. Raises ``ItemFormatError``."""
-        check_document(doc)
-        item = cls(
+        item = cls._build(doc, version=False)
+        item.validate()
+        return item
+
+    @classmethod
+    def _build(cls, doc: Any, *, version: bool) -> Item:
+        check_document(doc, version=version)
+        return cls(
             type=doc["type"],
             name=doc["name"],
             fields=dict(doc["fields"]),
@@ -185,9 +205,9 @@ class Item:
             trashed=doc["trashed"],
             conflicts=[Conflict(c["field"], copy.deepcopy(c["value"]), c["at"])
                        for c in doc["conflicts"]],
+            attachments=[AttachmentRef.from_dict(a) for a in doc.get("attachments", ())],
+            history=[cls._build(v, version=True) for v in doc.get("history", ())],
         )
-        item.validate()
-        return item
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Item:
@@ -386,6 +406,11 @@ def new_item(type: str, name: str, *, fields: dict[str, str] | None = None,
                 custom=list(custom))
     item.validate()
     return item
+
+
+def encode_document(doc: dict[str, Any]) -> bytes:
+    """The encoding of a document: compact JSON, UTF-8, keys as given."""
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

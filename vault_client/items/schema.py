@@ -32,6 +32,12 @@ MAX_LABEL_CHARS = 1000
 
 DOCUMENT_KEYS = ("v", "type", "name", "fields", "urls", "notes", "tags", "folder", "custom",
                  "created", "modified", "trashed", "conflicts")
+#: Keys written after ``DOCUMENT_KEYS`` only when not empty, in this order: the item's attached
+#: files and its previous versions (a version is a document without ``history`` of its own).
+OPTIONAL_KEYS = ("attachments", "history")
+#: At most this many previous versions are kept (``history.py`` drops the oldest).
+MAX_HISTORY_VERSIONS = 50
+ATTACHMENT_KEYS = ("id", "name", "size", "sha256", "key")
 _MAX_JSON_DEPTH = 16
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
 
@@ -65,14 +71,16 @@ def parse_timestamp(text: str) -> datetime:
 
 # -- checks ----------------------------------------------------------------------------------
 
-def check_document(doc: Any) -> None:
-    """The outer shape: a JSON object with exactly ``DOCUMENT_KEYS`` and ``"v": 1``."""
+def check_document(doc: Any, *, version: bool = False) -> None:
+    """The outer shape: a JSON object with exactly ``DOCUMENT_KEYS`` and ``"v": 1``, and maybe
+    ``OPTIONAL_KEYS``; a previous ``version`` (an entry of ``history``) has no history itself."""
     if not isinstance(doc, dict):
         raise ItemFormatError("an item document must be a JSON object")
     missing = [k for k in DOCUMENT_KEYS if k not in doc]
     if missing:
         raise ItemFormatError(f"the item document lacks {', '.join(map(repr, missing))}")
-    extra = [k for k in doc if k not in DOCUMENT_KEYS]
+    optional = OPTIONAL_KEYS[:1] if version else OPTIONAL_KEYS
+    extra = [k for k in doc if k not in DOCUMENT_KEYS and k not in optional]
     if extra:
         raise ItemFormatError(f"the item document has {len(extra)} unknown key(s)")
     version = doc["v"]
@@ -89,6 +97,11 @@ def check_document(doc: Any) -> None:
         _check_exact_keys(entry, ("name", "value", "concealed"), f"custom field #{i + 1}")
     for i, entry in enumerate(doc["conflicts"]):
         _check_exact_keys(entry, ("field", "value", "at"), f"conflict #{i + 1}")
+    for key in OPTIONAL_KEYS:
+        if key in doc and (not isinstance(doc[key], list) or not doc[key]):
+            raise ItemFormatError(f"{key!r} must be a non-empty list when present")
+    for i, entry in enumerate(doc.get("attachments", ())):
+        _check_exact_keys(entry, ATTACHMENT_KEYS, f"attachment #{i + 1}")
 
 
 def check_item(item: Any) -> None:
@@ -124,6 +137,46 @@ def check_item(item: Any) -> None:
         _check_label(conflict.field, f"the field of {what}")
         _check_json(conflict.value, what, 0)
         parse_timestamp(conflict.at)
+    _check_attachments(item.attachments)
+    _check_history(item)
+
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_KEY_B64 = re.compile(r"[A-Za-z0-9_-]{43}")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+#: Largest attachment size a document may record (the client's own limit is far lower).
+MAX_RECORDED_SIZE = 2**40
+
+
+def _check_attachments(attachments: Any) -> None:
+    if not isinstance(attachments, list):
+        raise ItemFormatError("'attachments' must be a list")
+    seen: set[str] = set()
+    for i, ref in enumerate(attachments):
+        what = f"attachment #{i + 1}"
+        if not isinstance(ref.id, str) or not _UUID.fullmatch(ref.id):
+            raise ItemFormatError(f"the id of {what} must be a lowercase UUIDv4")
+        if ref.id in seen:
+            raise ItemFormatError(f"{what} repeats the id of an earlier attachment")
+        seen.add(ref.id)
+        _check_label(ref.name, f"the name of {what}")
+        if type(ref.size) is not int or not 0 <= ref.size <= MAX_RECORDED_SIZE:
+            raise ItemFormatError(f"the size of {what} must be a whole number of bytes")
+        if not isinstance(ref.sha256, str) or not _SHA256_HEX.fullmatch(ref.sha256):
+            raise ItemFormatError(f"the sha256 of {what} must be 64 lowercase hex digits")
+        if not isinstance(ref.key, str) or not _KEY_B64.fullmatch(ref.key):
+            raise ItemFormatError(f"the key of {what} must be 32 bytes in base64url")
+
+
+def _check_history(item: Any) -> None:
+    if not isinstance(item.history, list):
+        raise ItemFormatError("'history' must be a list")
+    if len(item.history) > MAX_HISTORY_VERSIONS:
+        raise ItemFormatError(f"'history' keeps at most {MAX_HISTORY_VERSIONS} versions")
+    for i, version in enumerate(item.history):
+        if not hasattr(version, "history") or version.history:
+            raise ItemFormatError(f"version #{i + 1} of 'history' must be an item without history")
+        check_item(version)
 
 
 def _check_custom(custom: Any) -> None:
