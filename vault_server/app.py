@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,9 +15,10 @@ from vault_server.crud.secrets import get_or_create_secret
 from vault_server.database import Database
 from vault_server.deps import ServerState, SessionDep
 from vault_server.errors import install_error_handlers
-from vault_server.middleware import BodyLimitMiddleware
+from vault_server.middleware import BodyLimitMiddleware, RouteLimit
 from vault_server.models import ConflictState
-from vault_server.routes import account, auth, vaults
+from vault_server.models.attachments import ATTACHMENT_OVERHEAD
+from vault_server.routes import account, attachments, auth, recovery, reset, sharing, vaults
 from vault_server.security import AuthKeyHasher
 from vault_server.settings import Settings
 from vault_server.throttle import LoginThrottler
@@ -72,11 +74,25 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
     install_error_handlers(app)
-    for router in (meta, auth.router, account.router, vaults.router):
+    for router in (meta, auth.router, account.router, recovery.router, reset.router, vaults.router,
+                   sharing.router, attachments.router):
         app.include_router(router, prefix=API_PREFIX)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes,
+                       route_limits=route_limits(settings))
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
     return app
+
+
+_SEGMENT = "[^/]+"
+
+
+def route_limits(settings: Settings) -> list[RouteLimit]:
+    """Routes whose bodies may exceed ``BV_MAX_BODY_BYTES`` (or must stay below it)."""
+    return [
+        RouteLimit("POST", re.compile(f"{API_PREFIX}/vaults/{_SEGMENT}/rotate"), settings.max_rotate_body_bytes),
+        RouteLimit("PUT", re.compile(f"{API_PREFIX}/vaults/{_SEGMENT}/attachments/{_SEGMENT}"),
+                   settings.max_attachment_bytes + ATTACHMENT_OVERHEAD),
+    ]
 
 
 def app_from_env() -> FastAPI:

@@ -1,7 +1,7 @@
 """The `bv-server` command: serve, database migrations, and the operator's tools.
 
-Each command group lives here as a small function; later tools (`audit`, `reset-token`) register
-on ``app`` the same way. Errors print one line, ``bv-server: error: ...``, and exit with 2.
+Each command group lives here as a small function; later tools (`audit`) register on ``app`` the
+same way. Errors print one line, ``bv-server: error: ...``, and exit with 2.
 """
 
 from __future__ import annotations
@@ -155,6 +155,64 @@ def db_current(data_dir: DataDirOption = None) -> None:
     if not status.up_to_date:
         typer.echo(status.describe(), err=True)
         raise typer.Exit(1)
+
+
+@app.command("reset-token")
+def reset_token(
+    email: Annotated[str, typer.Argument(help="Email of the account to reset.", show_default=False)],
+    ttl_minutes: Annotated[int, typer.Option("--ttl-minutes", help="Minutes until the token expires.",
+                                             min=1, max=7 * 24 * 60)] = 60,
+    data_dir: DataDirOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead.")] = False,
+) -> None:
+    """Issue a one-time, expiring password-reset token for an account.
+
+    It stands in for an emailed link: give it to the account's owner over a channel you trust.
+    With it, `bv account reset` replaces every key of the account; the account's personal vaults
+    and its memberships are deleted, because nothing on the server can decrypt them. The database
+    keeps only the token's SHA-256; a new token replaces the account's unused ones.
+    """
+    import json
+    from datetime import timedelta
+
+    from pydantic import TypeAdapter, ValidationError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from vault_server.crud.accounts import get_account_by_email
+    from vault_server.crud.resets import issue_token
+    from vault_server.database import Database
+    from vault_server.migrate import schema_status
+    from vault_server.models.base import utcnow
+    from vault_server.models.wire import Email
+
+    try:
+        address = TypeAdapter(Email).validate_python(email)
+    except ValidationError:
+        fail("not an email address")
+    settings = load_settings(data_dir)
+    db = Database.from_settings(settings, open_engine(settings))
+    try:
+        status = schema_status(db.engine)
+        if not status.up_to_date:
+            fail(status.describe())
+        with db.write() as session:
+            account = get_account_by_email(session, address)
+            if account is None:
+                fail(f"no account with the email {address}")
+            token, expires_at = issue_token(session, account.id, timedelta(minutes=ttl_minutes), utcnow())
+    except SQLAlchemyError as exc:
+        _database_error(exc)
+    finally:
+        db.dispose()
+    expires = expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if as_json:
+        typer.echo(json.dumps({"email": address, "account_id": str(account.id), "token": token,
+                               "expires_at": expires}))
+        return
+    typer.echo(f"token: {token}")
+    typer.echo(f"expires: {expires}")
+    typer.echo(f"One use. The owner of {address} runs: bv account reset --server URL --email {address} --token TOKEN",
+               err=True)
 
 
 @app.command()

@@ -90,9 +90,9 @@ class Database:
         self._lock_fd: int | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Database:
+    def from_settings(cls, settings: Settings, engine: Engine | None = None) -> Database:
         lock_path = settings.sqlite_path.with_name(settings.sqlite_path.name + ".lock")
-        return cls(make_engine(settings), lock_path if settings.is_sqlite else None)
+        return cls(engine or make_engine(settings), lock_path if settings.is_sqlite else None)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -141,6 +141,25 @@ class Database:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
         finally:
             self._write_lock.release()
+
+    def truncate_wal(self) -> None:
+        """SQLite: checkpoint the WAL into the database file and truncate it to zero bytes.
+
+        ``secure_delete`` zeroes deleted rows in the pages it writes, but earlier page images (with
+        the old bytes) stay in the WAL file until it is reused. After a large deletion (an account
+        reset) this removes them from the disk files at once. Best effort: if long readers keep
+        it from finishing, the WAL is reused soon anyway. Nothing to do on PostgreSQL.
+        """
+        if not self.is_sqlite:
+            return
+        with self._write_slot():
+            raw = self.engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                cursor.close()
+            finally:
+                raw.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

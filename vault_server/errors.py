@@ -57,6 +57,12 @@ class BadCredentials(ApiError):
     status, code = 401, "bad_credentials"
 
 
+class InvalidToken(ApiError):
+    """The reset token is wrong, used or expired, or is not for this email."""
+
+    status, code = 401, "invalid_token"
+
+
 class Forbidden(ApiError):
     """Your role in this vault does not allow that."""
 
@@ -84,15 +90,27 @@ class Conflict(ApiError):
         super().__init__(message, top={"current": current} if current is not None else None)
 
 
+class StaleGeneration(ApiError):
+    """The vault key was rotated since this request was made; fetch the vault and try again."""
+
+    status, code = 409, "stale_generation"
+
+
+class LastOwner(ApiError):
+    """The last owner cannot leave a vault; make another member owner or delete the vault."""
+
+    status, code = 409, "last_owner"
+
+
 class RateLimited(ApiError):
     """Too many failed attempts; try again later."""
 
     status, code = 429, "rate_limited"
 
-    def __init__(self, retry_after: float):
+    def __init__(self, retry_after: float, what: str = "failed attempts"):
         seconds = max(1, math.ceil(retry_after))
         super().__init__(
-            f"Too many failed attempts; try again in {seconds} seconds.",
+            f"Too many {what}; try again in {seconds} seconds.",
             extra={"retry_after": seconds},
             headers={"Retry-After": str(seconds)},
         )

@@ -2,30 +2,51 @@
 
 Bodies are read up to the limit (whatever Content-Length claims, and for chunked uploads too);
 one byte more and the client gets 413 ``body_too_large`` without the app seeing the request.
+A few routes have their own limit (``RouteLimit``): key rotation, attachment uploads.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vault_server.errors import BodyTooLarge
 
 
+@dataclass(frozen=True)
+class RouteLimit:
+    """Requests with ``method`` whose path matches ``pattern`` (whole path) may send ``max_bytes``."""
+
+    method: str
+    pattern: re.Pattern[str]
+    max_bytes: int
+
+
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int):
+    def __init__(self, app: ASGIApp, max_body_bytes: int, route_limits: Sequence[RouteLimit] = ()):
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.route_limits = tuple(route_limits)
+
+    def limit_for(self, scope: Scope) -> int:
+        for rule in self.route_limits:
+            if scope.get("method") == rule.method and rule.pattern.fullmatch(scope.get("path", "")):
+                return rule.max_bytes
+        return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None:
             try:
-                too_large = int(declared) > self.max_body_bytes
+                too_large = int(declared) > limit
             except ValueError:
                 too_large = False
             if too_large:
@@ -39,7 +60,7 @@ class BodyLimitMiddleware:
                 return
             body = message.get("body", b"")
             size += len(body)
-            if size > self.max_body_bytes:
+            if size > limit:
                 await self._reject(send)
                 return
             chunks.append(body)

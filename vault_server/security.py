@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import secrets
 import threading
+import uuid
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -20,6 +21,7 @@ TOKEN_BYTES = 32
 
 # Labels for the server's keyed hashes; each names one purpose.
 LABEL_DECOY_SALT = b"blindvault server v1 prelogin decoy salt"
+LABEL_DECOY_ACCOUNT_ID = b"blindvault server v1 recovery decoy account id"
 LABEL_THROTTLE_ACCOUNT = b"blindvault server v1 throttle account"
 LABEL_THROTTLE_ADDRESS = b"blindvault server v1 throttle address"
 
@@ -82,3 +84,14 @@ def keyed_hash(secret: bytes, label: bytes, value: str) -> bytes:
 def decoy_salt(secret: bytes, email: str) -> bytes:
     """The stable fake salt an unknown email gets at prelogin (16 bytes, like a real one)."""
     return keyed_hash(secret, LABEL_DECOY_SALT, email)[:16]
+
+
+def decoy_account_id(secret: bytes, email: str) -> uuid.UUID:
+    """The stable fake account id an unknown email gets from ``/recovery/account-id``: 128 bits
+    of an HMAC with the version and variant bits set, so it is shaped like any UUIDv4."""
+    return uuid.UUID(bytes=keyed_hash(secret, LABEL_DECOY_ACCOUNT_ID, email)[:16], version=4)
+
+
+def reset_token_hash(token: str) -> bytes | None:
+    """SHA-256 of a presented reset token, or None when it is not a well-formed token."""
+    return token_hash(token)

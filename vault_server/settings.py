@@ -20,6 +20,8 @@ ENV_VARS: dict[str, str] = {
     "BV_DATA_DIR": "data_dir",
     "BV_DATABASE_URL": "database_url",
     "BV_MAX_BODY_BYTES": "max_body_bytes",
+    "BV_MAX_ROTATE_BODY_BYTES": "max_rotate_body_bytes",
+    "BV_MAX_ATTACHMENT_BYTES": "max_attachment_bytes",
     "BV_SESSION_LIFETIME_SECONDS": "session_lifetime_seconds",
     "BV_ARGON2_TIME_COST": "argon2_time_cost",
     "BV_ARGON2_MEMORY_KIB": "argon2_memory_kib",
@@ -33,6 +35,8 @@ ENV_VARS: dict[str, str] = {
     "BV_BACKOFF_MAX_SECONDS": "backoff_max_seconds",
     "BV_LOCKOUT_SECONDS": "lockout_seconds",
     "BV_FAILURE_WINDOW_SECONDS": "failure_window_seconds",
+    "BV_REGISTER_FREE_PER_ADDRESS": "register_free_per_address",
+    "BV_REGISTER_LOCKOUT_PER_ADDRESS": "register_lockout_per_address",
 }
 
 
@@ -52,6 +56,10 @@ class Settings(BaseModel):
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = Field(default=None, max_length=2048)
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=4096, le=1024 * 1024 * 1024)
+    # A key rotation re-seals every item of a vault in one request.
+    max_rotate_body_bytes: int = Field(default=64 * 1024 * 1024, ge=4096, le=4 * 1024 * 1024 * 1024)
+    # Largest attachment plaintext; the sealed upload may be up to 64 KiB larger.
+    max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
     session_lifetime_seconds: int = Field(default=30 * 24 * 3600, ge=60, le=366 * 24 * 3600)
     # Argon2id for hashing auth keys (argon2-cffi's defaults). The auth key is 256 random bits,
     # so the hash only has to make a stolen table useless as a login credential.
@@ -68,6 +76,9 @@ class Settings(BaseModel):
     backoff_max_seconds: float = Field(default=300.0, ge=0.0, le=86400.0)
     lockout_seconds: float = Field(default=900.0, ge=0.0, le=7 * 86400.0)
     failure_window_seconds: float = Field(default=3600.0, ge=1.0, le=30 * 86400.0)
+    # Registrations per client address in the window: free, then back-off, then lockout.
+    register_free_per_address: int = Field(default=10, ge=1, le=100000)
+    register_lockout_per_address: int = Field(default=30, ge=1, le=1000000)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -7,6 +7,12 @@ window are forgotten. A blocked key gets 429 ``rate_limited`` before any passwor
 a correct auth key does not help while blocked. A successful login clears the account's counter
 (not the address's). Keys are HMACs under a server secret: the table holds no emails or IP
 addresses.
+
+The same counters guard every endpoint that checks a secret: recovery (``/recovery/fetch`` and
+``/recovery/complete``) and reset tokens count per account under their own scope, so guessing
+there does not lock the owner out of logging in, and per address in the one address counter.
+Registrations are counted per address too (every attempt, successful or not), with their own
+free allowance and lockout (``BV_REGISTER_*``).
 """
 
 from __future__ import annotations
@@ -19,6 +25,12 @@ from sqlmodel import Session
 from vault_server.crud import throttle as queries
 from vault_server.security import LABEL_THROTTLE_ACCOUNT, LABEL_THROTTLE_ADDRESS, keyed_hash
 from vault_server.settings import Settings
+
+# Scopes of the per-account counters.
+LOGIN = "acct"
+RECOVERY = "rcvr"
+RESET = "rset"
+_SCOPES = (LOGIN, RECOVERY, RESET)
 
 
 @dataclass(frozen=True)
@@ -55,27 +67,48 @@ class LoginThrottler:
         self.address_policy = ThrottlePolicy(
             free=settings.address_free_failures, lockout=settings.address_lockout_failures, **common
         )
+        self.register_policy = ThrottlePolicy(
+            free=settings.register_free_per_address, lockout=settings.register_lockout_per_address, **common
+        )
         self._secret = secret
 
     def __repr__(self) -> str:
         return "LoginThrottler()"
 
-    def account_key(self, email: str) -> str:
-        return "acct:" + keyed_hash(self._secret, LABEL_THROTTLE_ACCOUNT, email).hex()[:64]
+    def account_key(self, email: str, scope: str = LOGIN) -> str:
+        if scope not in _SCOPES:
+            raise ValueError("unknown throttle scope")
+        return f"{scope}:" + keyed_hash(self._secret, LABEL_THROTTLE_ACCOUNT, email).hex()[:64]
 
     def address_key(self, address: str) -> str:
         return "addr:" + keyed_hash(self._secret, LABEL_THROTTLE_ADDRESS, address).hex()[:64]
 
-    def seconds_blocked(self, session: Session, email: str, address: str, now: datetime) -> float:
-        return queries.seconds_blocked(session, [self.account_key(email), self.address_key(address)], now)
+    def register_key(self, address: str) -> str:
+        return "reg:" + keyed_hash(self._secret, LABEL_THROTTLE_ADDRESS, address).hex()[:64]
 
-    def record_failure(self, session: Session, email: str, address: str, now: datetime) -> None:
-        for key, policy in ((self.account_key(email), self.account_policy),
+    def seconds_blocked(self, session: Session, email: str, address: str, now: datetime,
+                        scope: str = LOGIN) -> float:
+        keys = [self.account_key(email, scope), self.address_key(address)]
+        return queries.seconds_blocked(session, keys, now)
+
+    def record_failure(self, session: Session, email: str, address: str, now: datetime,
+                       scope: str = LOGIN) -> None:
+        for key, policy in ((self.account_key(email, scope), self.account_policy),
                             (self.address_key(address), self.address_policy)):
-            failures = queries.add_failure(session, key, now, timedelta(seconds=policy.window_seconds))
-            delay = policy.delay(failures)
-            if delay > 0:
-                queries.block_until(session, key, now + timedelta(seconds=delay))
+            self._count(session, key, policy, now)
 
-    def record_success(self, session: Session, email: str) -> None:
-        queries.clear_failures(session, self.account_key(email))
+    def record_success(self, session: Session, email: str, scope: str = LOGIN) -> None:
+        queries.clear_failures(session, self.account_key(email, scope))
+
+    def registration_blocked(self, session: Session, address: str, now: datetime) -> float:
+        return queries.seconds_blocked(session, [self.register_key(address)], now)
+
+    def record_registration(self, session: Session, address: str, now: datetime) -> None:
+        self._count(session, self.register_key(address), self.register_policy, now)
+
+    @staticmethod
+    def _count(session: Session, key: str, policy: ThrottlePolicy, now: datetime) -> None:
+        failures = queries.add_failure(session, key, now, timedelta(seconds=policy.window_seconds))
+        delay = policy.delay(failures)
+        if delay > 0:
+            queries.block_until(session, key, now + timedelta(seconds=delay))

@@ -115,7 +115,7 @@ def test_vault_create_list_delete_and_removed_vaults(api: Api) -> None:
     assert resp.status_code == 201, resp.text
     assert resp.json() == {
         "vault_id": body["vault_id"], "role": "owner", "key_generation": 1,
-        "wrapped_vault_key": body["wrapped_vault_key"], "seq": 0,
+        "wrapped_vault_key": body["wrapped_vault_key"], "pending_grant": None, "members_version": 0, "seq": 0,
         "manifest": {"version": 0, "generation": 1, "mac": body["manifest"]["mac"]},
     }
     assert api.post("/vaults", body, acct.token).status_code == 409

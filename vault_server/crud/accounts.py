@@ -1,4 +1,4 @@
-"""Queries on accounts: registration, lookup, password change."""
+"""Queries on accounts: registration, lookup, password change, recovery records, key reset."""
 
 from __future__ import annotations
 
@@ -7,7 +7,16 @@ import uuid
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from vault_server.models import Account, AccountCreate, AccountPublic, Bundle, KdfParams, PasswordChange
+from vault_server.models import (
+    Account,
+    AccountCreate,
+    AccountPublic,
+    Bundle,
+    KdfParams,
+    PasswordChange,
+    RecoveryComplete,
+    ResetComplete,
+)
 from vault_server.models.base import utcnow
 
 
@@ -64,6 +73,58 @@ def change_password(session: Session, account_id: uuid.UUID, expected_auth_hash:
         )
     )
     return result.rowcount == 1
+
+
+def recover_password(session: Session, account_id: uuid.UUID, expected_verifier_hash: str,
+                     change: RecoveryComplete, new_auth_hash: str) -> bool:
+    """New password material after a recovery-code check; compare-and-swap on the verifier hash
+    that was checked (False: the recovery record changed meanwhile, nothing is changed)."""
+    result = session.execute(
+        update(Account)
+        .where(Account.id == account_id, Account.recovery_verifier_hash == expected_verifier_hash)
+        .values(
+            salt=change.salt,
+            kdf_memory_kib=change.kdf.memory_kib,
+            kdf_iterations=change.kdf.iterations,
+            kdf_parallelism=change.kdf.parallelism,
+            auth_hash=new_auth_hash,
+            wrapped_account_key=change.wrapped_account_key,
+            updated_at=utcnow(),
+        )
+    )
+    return result.rowcount == 1
+
+
+def set_recovery(session: Session, account_id: uuid.UUID, verifier_hash: str | None,
+                 wrapped_account_key: bytes | None) -> None:
+    """Create, replace (both values) or remove (both None) the account's recovery record."""
+    session.execute(
+        update(Account).where(Account.id == account_id).values(
+            recovery_verifier_hash=verifier_hash, recovery_wrapped_account_key=wrapped_account_key,
+            updated_at=utcnow(),
+        )
+    )
+
+
+def replace_keys(session: Session, account_id: uuid.UUID, data: ResetComplete, auth_hash: str) -> None:
+    """A reset: every key of the account is new (same id and email); no recovery record."""
+    session.execute(
+        update(Account).where(Account.id == account_id).values(
+            salt=data.salt,
+            kdf_memory_kib=data.kdf.memory_kib,
+            kdf_iterations=data.kdf.iterations,
+            kdf_parallelism=data.kdf.parallelism,
+            auth_hash=auth_hash,
+            wrapped_account_key=data.wrapped_account_key,
+            wrapped_private_keys=data.wrapped_private_keys,
+            identity_public=data.bundle.identity_public,
+            sharing_public=data.bundle.sharing_public,
+            bundle_signature=data.bundle.signature,
+            recovery_wrapped_account_key=None,
+            recovery_verifier_hash=None,
+            updated_at=utcnow(),
+        )
+    )
 
 
 def account_public(account: Account) -> AccountPublic:

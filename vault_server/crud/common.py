@@ -8,10 +8,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
 
-def insert_ignoring_conflict(session: Session, model: type[SQLModel], values: dict[str, Any]) -> None:
-    """INSERT a row unless one with the same key exists (atomic on both back ends)."""
+def insert_ignoring_conflict(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
+    """INSERT a row unless one with the same key exists (atomic on both back ends); True if inserted."""
     if session.get_bind().dialect.name == "postgresql":
         stmt = postgresql.insert(model).values(**values).on_conflict_do_nothing()
     else:
         stmt = sqlite.insert(model).values(**values).on_conflict_do_nothing()
-    session.execute(stmt)
+    return session.execute(stmt).rowcount == 1

@@ -75,3 +75,8 @@ def purge_expired_sessions(session: Session, account_id: uuid.UUID, now: datetim
     session.execute(
         delete(DeviceSession).where(DeviceSession.account_id == account_id, DeviceSession.expires_at <= now)
     )
+
+
+def delete_all_sessions(session: Session, account_id: uuid.UUID) -> int:
+    result = session.execute(delete(DeviceSession).where(DeviceSession.account_id == account_id))
+    return result.rowcount

@@ -11,13 +11,16 @@ from sqlmodel import Session, select
 
 from vault_server.errors import Conflict
 from vault_server.models import (
+    Attachment,
     ChangeBatch,
     ChangeResult,
     ConflictState,
+    Invitation,
     Item,
     ItemPublic,
     ItemSyncPublic,
     ManifestPublic,
+    PendingGrantPublic,
     Role,
     SyncPublic,
     Vault,
@@ -80,10 +83,18 @@ def membership(session: Session, vault_id: uuid.UUID, account_id: uuid.UUID) -> 
     return (row[0], row[1]) if row else None
 
 
+def lock_vault(session: Session, vault_id: uuid.UUID) -> Vault | None:
+    """The vault row, locked for the rest of the transaction (PostgreSQL ``FOR UPDATE``; SQLite
+    write transactions are serialised already). Every change to a vault's memberships or key
+    takes this lock first, so they run one after another."""
+    return session.exec(select(Vault).where(Vault.id == vault_id).with_for_update()).first()
+
+
 def delete_vault(session: Session, vault_id: uuid.UUID) -> None:
-    """Delete a vault with every item and membership (blobs are gone, not tombstoned)."""
-    session.execute(delete(Item).where(Item.vault_id == vault_id))
-    session.execute(delete(VaultMember).where(VaultMember.vault_id == vault_id))
+    """Delete a vault with every item, attachment, invitation and membership (rows deleted, not
+    tombstoned)."""
+    for model in (Item, Attachment, Invitation, VaultMember):
+        session.execute(delete(model).where(model.vault_id == vault_id))  # type: ignore[attr-defined]
     session.execute(delete(Vault).where(Vault.id == vault_id))
 
 
@@ -91,8 +102,8 @@ def apply_changes(session: Session, vault_id: uuid.UUID, batch: ChangeBatch, now
     """Write a batch atomically, or raise ``Conflict`` (the caller's transaction rolls back).
 
     The vault row is updated first with compare-and-swap on the manifest version: this takes the
-    vault's row lock, so concurrent batches to one vault run one after the other, and a batch
-    based on an older manifest finds zero rows to update.
+    vault's row lock, so concurrent batches to one vault (and rotations) run one after the other,
+    and a batch based on an older manifest finds zero rows to update.
     """
     new_seq = session.execute(
         update(Vault)
@@ -156,6 +167,10 @@ def vault_public(vault: Vault, member: VaultMember) -> VaultPublic:
         role=Role(member.role),
         key_generation=member.key_generation,
         wrapped_vault_key=member.wrapped_vault_key,
+        pending_grant=PendingGrantPublic(grant=member.pending_grant, granted_by=member.granted_by,
+                                         role=Role(member.role))
+        if member.pending_grant is not None and member.granted_by is not None else None,
+        members_version=vault.members_version,
         seq=vault.seq,
         manifest=ManifestPublic(version=vault.manifest_version, generation=vault.key_generation,
                                 mac=vault.manifest_mac),

@@ -41,6 +41,39 @@ from vault_server.models.vaults import (  # noqa: F401
     VaultPublic,
     VaultSyncPublic,
 )
+from vault_server.models.vaults import PendingGrantPublic  # noqa: F401
+from vault_server.models.sharing import (  # noqa: F401
+    AcceptPublic,
+    Invitation,
+    InvitationAccept,
+    InvitationCreate,
+    InvitationCreated,
+    InvitationList,
+    InvitationPublic,
+    MemberList,
+    MemberPublic,
+    PendingInvitationPublic,
+    RotateGrant,
+    RotateRequest,
+    RotateResult,
+    VaultKeyUpdate,
+)
+from vault_server.models.recovery import (  # noqa: F401
+    AccountIdPublic,
+    EmailRequest,
+    RecoveryComplete,
+    RecoveryCompletePublic,
+    RecoveryFetch,
+    RecoveryFetchPublic,
+    RecoverySet,
+    ResetComplete,
+    ResetPreviewPublic,
+    ResetPreviewRequest,
+    ResetPublic,
+    ResetToken,
+    SharedVaultPublic,
+)
+from vault_server.models.attachments import Attachment, AttachmentPublic  # noqa: F401
 from sqlmodel import SQLModel  # noqa: E402
 
 metadata = SQLModel.metadata

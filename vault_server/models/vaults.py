@@ -19,13 +19,14 @@ from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, L
 from sqlmodel import Field, SQLModel
 
 from vault_server.models.base import Request, Response, Timestamp, utcnow
-from vault_server.models.wire import MAX_INT, MAX_ITEM_BLOB, MAX_WRAP, B64, Envelope, EnvelopeKind, Id
+from vault_server.models.wire import MAX_GRANT, MAX_INT, MAX_ITEM_BLOB, MAX_WRAP, B64, Envelope, EnvelopeKind, Id
 
 MAX_BATCH_ITEMS = 1000
 MAX_SYNC_CURSORS = 10000
 MAX_KEY_GENERATION = 2**31 - 1
 
 WrappedVaultKey = Envelope(EnvelopeKind.VAULT_KEY, MAX_WRAP, "vault key wrapped under the member's account key")
+Grant = Envelope(EnvelopeKind.GRANT, MAX_GRANT, "vault key sealed to a member's sharing key, signed by the granter")
 ItemBlob = Envelope(EnvelopeKind.ITEM, MAX_ITEM_BLOB, "encrypted item")
 ManifestMac = B64(32, 32, "manifest MAC")
 Counter = PydanticField(ge=0, le=MAX_INT)
@@ -72,6 +73,7 @@ class Vault(VaultBase, table=True):
 
     id: uuid.UUID = Field(primary_key=True)
     seq: int = Field(default=0, sa_type=BigInteger)
+    members_version: int = Field(default=0, sa_type=BigInteger)  # bumped on any membership change
     manifest_version: int = Field(default=0, sa_type=BigInteger)
     manifest_mac: bytes = Field(sa_type=LargeBinary)
     created_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp)
@@ -93,7 +95,11 @@ class VaultMember(VaultMemberBase, table=True):
     account_id: uuid.UUID = Field(
         sa_column=Column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True)
     )
-    wrapped_vault_key: bytes = Field(sa_type=LargeBinary)
+    # None after a rotation until the member stores its own wrap of the new key (``pending_grant``
+    # then holds the new key sealed to it by ``granted_by``).
+    wrapped_vault_key: bytes | None = Field(default=None, sa_type=LargeBinary)
+    pending_grant: bytes | None = Field(default=None, sa_type=LargeBinary)
+    granted_by: uuid.UUID | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp)
 
@@ -105,13 +111,25 @@ class VaultCreate(Request):
     manifest: ManifestCreate
 
 
+class PendingGrantPublic(Response):
+    """A new vault key sealed to the caller by ``granted_by`` (after a rotation), to be opened and
+    re-wrapped with ``POST /v1/vaults/{vault_id}/key``."""
+
+    grant: Grant
+    granted_by: Id
+    role: Role
+
+
 class VaultPublic(Response):
     """One vault as the caller sees it: their role and their copy of the vault key."""
 
     vault_id: Id
     role: Role
     key_generation: int
-    wrapped_vault_key: WrappedVaultKey
+    wrapped_vault_key: WrappedVaultKey | None = PydanticField(
+        description="the caller's own wrap of the vault key; null while a grant awaits re-wrap")
+    pending_grant: PendingGrantPublic | None
+    members_version: int
     seq: int
     manifest: ManifestPublic
 

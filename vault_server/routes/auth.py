@@ -52,10 +52,20 @@ def prelogin(body: PreloginRequest, state: StateDep, session: SessionDep) -> Pre
 
 
 @router.post("/accounts", response_model=RegisterPublic, status_code=status.HTTP_201_CREATED)
-def register(body: AccountCreate, state: StateDep, db: DatabaseDep) -> RegisterPublic:
-    """Create an account with its first personal vault, and a session for this device."""
-    auth_hash = state.hasher.hash(body.auth_key)  # slow; outside any transaction
+def register(body: AccountCreate, state: StateDep, db: DatabaseDep, address: ClientAddress) -> RegisterPublic:
+    """Create an account with its first personal vault, and a session for this device.
+
+    Every attempt counts against the client address (``BV_REGISTER_*``): a burst of registrations
+    from one address is slowed, then refused with 429 ``rate_limited``.
+    """
     now = utcnow()
+    with db.write() as session:
+        wait = state.throttler.registration_blocked(session, address, now)
+        if wait <= 0:
+            state.throttler.record_registration(session, address, now)
+    if wait > 0:
+        raise RateLimited(wait, "registrations from this address")
+    auth_hash = state.hasher.hash(body.auth_key)  # slow; outside any transaction
     try:
         with db.write() as session:
             _check_free(session, body)
