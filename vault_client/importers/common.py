@@ -23,6 +23,7 @@ from vault_client.items.model import (
     ItemFormatError,
     format_timestamp,
     is_concealed_field,
+    parse_timestamp,
     utc_now,
 )
 from vault_client.items.schema import MAX_LABEL_CHARS, STANDARD_FIELDS
@@ -251,7 +252,7 @@ def iso_timestamp(text: object) -> str | None:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return format_timestamp(when if when.tzinfo else when.replace(tzinfo=timezone.utc))
+    return _checked(when if when.tzinfo else when.replace(tzinfo=timezone.utc))
 
 
 def unix_timestamp(seconds: object, *, millis: bool = False) -> str | None:
@@ -263,9 +264,19 @@ def unix_timestamp(seconds: object, *, millis: bool = False) -> str | None:
     if millis:
         value /= 1000
     try:
-        return format_timestamp(datetime.fromtimestamp(value, timezone.utc))
+        return _checked(datetime.fromtimestamp(value, timezone.utc))
     except (OverflowError, OSError, ValueError):
         return None
+
+
+def _checked(when: datetime) -> str | None:
+    """A document timestamp, or ``None`` for a time the document cannot hold (before year 1000)."""
+    try:
+        stamp = format_timestamp(when)
+        parse_timestamp(stamp)
+    except (ItemFormatError, OverflowError, ValueError):
+        return None
+    return stamp
 
 
 def _day(when: datetime | str | None) -> str:
