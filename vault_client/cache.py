@@ -200,12 +200,19 @@ class Cache:
 
     # -- pending writes ----------------------------------------------------------------------
 
-    def pending(self, vault_id: str | None = None) -> list[PendingRow]:
+    def pending(self, vault_id: str | None = None, limit: int = -1) -> list[PendingRow]:
         if vault_id is None:
-            rows = self._q("SELECT * FROM pending ORDER BY queued_at")
+            rows = self._q("SELECT * FROM pending ORDER BY queued_at LIMIT ?", (limit,))
         else:
-            rows = self._q("SELECT * FROM pending WHERE vault_id = ? ORDER BY queued_at", (vault_id,))
+            rows = self._q("SELECT * FROM pending WHERE vault_id = ? ORDER BY queued_at LIMIT ?", (vault_id, limit))
         return [PendingRow(*r) for r in rows]
+
+    def pending_count(self) -> int:
+        return int(self._q("SELECT count(*) FROM pending")[0][0])
+
+    def pending_row(self, vault_id: str, item_id: str) -> PendingRow | None:
+        rows = self._q("SELECT * FROM pending WHERE vault_id = ? AND item_id = ?", (vault_id, item_id))
+        return PendingRow(*rows[0]) if rows else None
 
     def put_pending(self, row: PendingRow) -> None:
         self._q(

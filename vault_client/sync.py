@@ -258,7 +258,7 @@ class SyncEngine:
         rows: list[ItemRow] = []
         merged: list[str] = []
         conflicts: list[str] = []
-        for p in self.cache.pending(vault_id)[:MAX_BATCH]:
+        for p in self.cache.pending(vault_id, MAX_BATCH):
             cur = self.cache.item(vault_id, p.item_id)
             cur_rev = cur.revision if cur else 0
             iid = UUID(p.item_id)

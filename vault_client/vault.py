@@ -119,9 +119,9 @@ class VaultView:
                 self.cache.queue(vault_id, item_id, base_rev, base_blob, None)
 
     def _base(self, vault_id: str, item_id: str) -> tuple[int, bytes | None]:
-        for p in self.cache.pending(vault_id):
-            if p.item_id == item_id:
-                return p.base_revision, p.base_blob
+        p = self.cache.pending_row(vault_id, item_id)
+        if p is not None:
+            return p.base_revision, p.base_blob
         row = self.cache.item(vault_id, item_id)
         return (row.revision, row.blob) if row else (0, None)
 
