@@ -24,6 +24,7 @@ sys.path.insert(0, str(HERE))
 
 from vectorlib import (  # noqa: E402  (the path above makes the sibling module importable)
     accounts,
+    attachments,
     items,
     sharing,
 )
@@ -41,6 +42,7 @@ BUILDERS = {
     "grant.json": sharing.grant_vectors,
     "item.json": items.item_vectors,
     "manifest.json": items.manifest_vectors,
+    "attachment.json": attachments.attachment_vectors,
 }
 
 

@@ -7,6 +7,7 @@ nonces or choose algorithms; secrets travel as :class:`SecretBytes`, which never
 from __future__ import annotations
 
 from .account import AccountKeys, derive_account_keys, unwrap_account_key, wrap_account_key
+from .attachment import MAX_ATTACHMENT_PLAINTEXT, open_attachment, seal_attachment
 from .envelope import parse_envelope
 from .errors import CryptoError, KdfParamsError, SecretKeyFormatError
 from .export import open_export, seal_export
@@ -43,6 +44,7 @@ __all__ = [
     "KdfParams",
     "KdfParamsError",
     "KeyPairs",
+    "MAX_ATTACHMENT_PLAINTEXT",
     "MAX_ITEM_PLAINTEXT",
     "PublicBundle",
     "ROLES",
@@ -58,12 +60,14 @@ __all__ = [
     "manifest_mac",
     "new_salt",
     "new_symmetric_key",
+    "open_attachment",
     "open_export",
     "open_grant",
     "open_item",
     "parse_envelope",
     "recovery_keys",
     "safety_number",
+    "seal_attachment",
     "seal_export",
     "seal_grant",
     "seal_item",

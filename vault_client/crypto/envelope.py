@@ -27,6 +27,7 @@ KIND_ITEM = 0x04
 KIND_RECOVERY = 0x05
 KIND_GRANT = 0x06
 KIND_EXPORT = 0x07
+KIND_ATTACHMENT = 0x09
 
 KIND_NAMES = {
     KIND_ACCOUNT_KEY: "account key wrap",
@@ -36,6 +37,7 @@ KIND_NAMES = {
     KIND_RECOVERY: "recovery wrap",
     KIND_GRANT: "grant",
     KIND_EXPORT: "encrypted export",
+    KIND_ATTACHMENT: "attachment",
 }
 
 HEADER_LEN = 2
@@ -52,7 +54,8 @@ _BODY_EXACT = {
     KIND_PRIVATE_KEYS: NONCE_LEN + 128 + TAG_LEN,
     KIND_GRANT: 1120 + 32 + TAG_LEN + 64,  # HPKE enc, sealed key, tag, signature (grant.py)
 }
-_BODY_MIN = {KIND_ITEM: NONCE_LEN + 256 + TAG_LEN, KIND_EXPORT: 28 + NONCE_LEN + TAG_LEN}
+_BODY_MIN = {KIND_ITEM: NONCE_LEN + 256 + TAG_LEN, KIND_EXPORT: 28 + NONCE_LEN + TAG_LEN,
+             KIND_ATTACHMENT: NONCE_LEN + 256 + TAG_LEN}
 
 
 def parse_envelope(blob: bytes) -> tuple[int, int, bytes]:

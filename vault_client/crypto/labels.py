@@ -41,6 +41,9 @@ RECOVERY_CODE_CHECK = b"blindvault/v1/recovery-code-check"
 # Encrypted export (HKDF-SHA256 info string over the Argon2id output).
 EXPORT = b"blindvault/v1/export"
 
+# Attachments (HKDF-SHA256 info prefix over a file key, followed by vault id and attachment id).
+ATTACHMENT_KEY = b"blindvault/v1/attachment-key"
+
 ALL: dict[str, bytes] = {
     name: value for name, value in globals().items() if name.isupper() and isinstance(value, bytes)
 }
