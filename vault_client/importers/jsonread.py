@@ -17,7 +17,8 @@ def load(data: bytes, label: str) -> Any:
     try:
         return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        what = "ends early (truncated?)" if exc.pos >= len(text.rstrip()) else "is not valid JSON"
+        truncated = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+        what = "ends early (truncated?)" if truncated else "is not valid JSON"
         raise ImportFormatError(f"this {label} file {what}",
                                 f"line {exc.lineno} column {exc.colno}") from None
     except (ValueError, RecursionError):

@@ -103,10 +103,11 @@ def _walk(group: ET.Element, path: list[str], recycle: str, trashed: bool, resul
 def _entry_into(entry: ET.Element, path: list[str], trashed: bool, result: ParseResult,
                 counter: list[int]) -> None:
     counter[0] += 1
-    strings = _strings(entry)
-    title = strings.get("Title", ("", False))[0]
-    where = f"entry {counter[0]}" + (f" ({title[:40]!r})" if title else "")
+    where = f"entry {counter[0]}"
     try:
+        strings = _strings(entry)
+        title = strings.get("Title", ("", False))[0]
+        where += f" ({title[:40]!r})" if title else ""
         draft = _draft(entry, strings, path, trashed, result, where)
     except EntryError as exc:
         result.problem(where, str(exc))
