@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 
 demo: setup
-	$(VENV)/bin/bv demo
+	$(VENV)/bin/bv demo --yes
 
 test: setup
 	$(PY) -m pytest -q -p no:cacheprovider

@@ -35,7 +35,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-from pathlib import Path
 from typing import Any
 
 VERSION = 1
@@ -48,18 +47,17 @@ class ProtocolError(Exception):
     """The agent and the CLI could not understand each other."""
 
 
-def runtime_dir() -> Path:
+def runtime_dir() -> str:
+    """The agent's 0700 directory (a plain string: pathlib is too slow to import on the hot path)."""
     home = os.environ.get("BV_HOME")
     if home:
-        base = Path(home).expanduser() / "run"
-    else:
-        xdg = os.environ.get("XDG_RUNTIME_DIR")
-        base = Path(xdg) / "blindvault" if xdg else Path(f"/tmp/blindvault-{os.getuid()}")
-    return base
+        return os.path.join(os.path.expanduser(home), "run")
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    return os.path.join(xdg, "blindvault") if xdg else f"/tmp/blindvault-{os.getuid()}"
 
 
-def socket_path() -> Path:
-    return runtime_dir() / SOCKET_NAME
+def socket_path() -> str:
+    return os.path.join(runtime_dir(), SOCKET_NAME)
 
 
 def encode(doc: dict[str, Any]) -> bytes:
@@ -91,7 +89,7 @@ def read_message(fh) -> dict[str, Any] | None:
 class Connection:
     """A client connection to the agent (used by the CLI)."""
 
-    def __init__(self, path: Path | None = None, timeout: float = 30.0) -> None:
+    def __init__(self, path: str | None = None, timeout: float = 30.0) -> None:
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._sock.settimeout(timeout)
         try:
@@ -127,7 +125,7 @@ class Connection:
 def connect() -> Connection | None:
     """A connection to a running agent, or None when no agent is listening."""
     path = socket_path()
-    if not path.exists():
+    if not os.path.exists(path):
         return None
     try:
         return Connection(path)

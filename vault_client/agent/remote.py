@@ -6,12 +6,14 @@ for display and sends item documents to be sealed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vault_client import errors
 from vault_client.agent import protocol
-from vault_client.items.model import Item
-from vault_client.entry import Entry
+
+if TYPE_CHECKING:
+    from vault_client.entry import Entry
+    from vault_client.items.model import Item
 
 
 def raise_remote(error: dict[str, Any]) -> None:
@@ -32,20 +34,26 @@ def call(conn: protocol.Connection, op: str, on_progress: Any = None, **args: An
     return doc.get("result")
 
 
+def _entry(doc: dict[str, Any]) -> Entry:
+    from vault_client.entry import Entry
+
+    return _entry(doc)
+
+
 class RemoteView:
     def __init__(self, conn: protocol.Connection) -> None:
         self.conn = conn
 
     def entries(self, vault_ids=None, *, trashed: bool | None = False) -> list[Entry]:
         docs = call(self.conn, "entries", vault_ids=list(vault_ids) if vault_ids else None, trashed=trashed)
-        return [Entry.from_wire(d) for d in docs]
+        return [_entry(d) for d in docs]
 
     def find(self, ref: str, vault_ids=None, *, trashed: bool | None = False) -> Entry:
         doc = call(self.conn, "find", ref=ref, vault_ids=list(vault_ids) if vault_ids else None, trashed=trashed)
-        return Entry.from_wire(doc)
+        return _entry(doc)
 
     def search(self, query: str, limit: int = 20) -> list[tuple[Entry, float]]:
-        return [(Entry.from_wire(d), s) for d, s in call(self.conn, "search", query=query, limit=limit)]
+        return [(_entry(d), s) for d, s in call(self.conn, "search", query=query, limit=limit)]
 
     def save(self, vault_id: str, item: Item, item_id: str | None = None) -> str:
         return call(self.conn, "save", vault_id=vault_id, item=item.to_dict(), item_id=item_id)

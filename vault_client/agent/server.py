@@ -130,10 +130,12 @@ def serve(idle_timeout: float) -> int:
         return 1
     finally:
         del password
-    directory = protocol.runtime_dir()
+    from pathlib import Path
+
+    directory = Path(protocol.runtime_dir())
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(directory, 0o700)
-    path = protocol.socket_path()
+    path = Path(protocol.socket_path())
     path.unlink(missing_ok=True)
     old_umask = os.umask(0o177)
     try:
