@@ -37,7 +37,7 @@ def call(conn: protocol.Connection, op: str, on_progress: Any = None, **args: An
 def _entry(doc: dict[str, Any]) -> Entry:
     from vault_client.entry import Entry
 
-    return _entry(doc)
+    return Entry.from_wire(doc)
 
 
 class RemoteView:
