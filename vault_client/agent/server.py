@@ -116,6 +116,10 @@ class AgentServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         if not self._stopping.is_set():
             self._stopping.set()
             self.service.forget()
+            try:
+                os.unlink(self.server_address)  # no new client may connect from now on
+            except OSError:
+                pass
             threading.Thread(target=self.shutdown, daemon=True).start()
 
 
