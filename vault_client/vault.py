@@ -98,11 +98,26 @@ class VaultView:
     # -- writes ------------------------------------------------------------------------------
 
     def save(self, vault_id: str, item: Item, item_id: str | None = None) -> str:
-        """Seal ``item`` as the next revision of ``item_id`` (a new item when None) and queue it."""
+        """Seal ``item`` as the next revision of ``item_id`` (a new item when None) and queue it.
+
+        The version it replaces (this device's queued edit, else the cached revision) joins the
+        item's history when the content changed (``items.history.record``).
+        """
+        from vault_client.items.history import record
+
         vault = self._writable(vault_id)
         item_id = item_id or str(uuid4())
         base_rev, base_blob = self._base(vault_id, item_id)
         key = self.keys.vault_key(vault)
+        previous: Item | None = None
+        queued = [p for p in self.cache.pending(vault_id) if p.item_id == item_id]
+        if queued and queued[0].blob is not None:
+            previous = self._open(vault, key, item_id, base_rev + 1, queued[0].blob, True).item
+        elif not queued:
+            row = self.cache.item(vault_id, item_id)
+            if row is not None and row.blob is not None:
+                previous = self._open(vault, key, item_id, row.revision, row.blob, False).item
+        item = record(previous, item)
         blob = crypto.seal_item(key, UUID(vault_id), UUID(item_id), base_rev + 1, item.to_bytes())
         with self.cache.transaction():
             self.cache.queue(vault_id, item_id, base_rev, base_blob, blob)
