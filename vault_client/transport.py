@@ -237,3 +237,44 @@ class Api:
     def store_vault_key(self, vault_id: str, key_generation: int, wrapped_vault_key: str) -> None:
         body = {"key_generation": key_generation, "wrapped_vault_key": wrapped_vault_key}
         self._request("POST", f"/vaults/{vault_id}/key", body)
+
+    # -- attachments: raw sealed bodies (docs/api.md) ---------------------------------------------
+
+    def _raw(self, method: str, path: str, *, content: bytes | None = None,
+             limit: int = MAX_RESPONSE_BYTES) -> tuple[int, bytes]:
+        """A request with a raw body and a raw (size-bounded) answer; JSON errors are raised."""
+        if not self._token:
+            raise NotLoggedIn()
+        headers = {"Authorization": f"Bearer {self._token}"}
+        if content is not None:
+            headers["Content-Type"] = "application/octet-stream"
+        try:
+            with self._client.stream(method, path, content=content, headers=headers) as resp:
+                raw = bytearray()
+                for chunk in resp.iter_bytes():
+                    raw += chunk
+                    if len(raw) > limit:
+                        raise ServerError("the server's response is too large")
+                status, retry_after = resp.status_code, resp.headers.get("retry-after")
+        except httpx.TimeoutException:
+            raise ServerUnreachable(f"{self.server} did not answer in time") from None
+        except httpx.HTTPError as exc:
+            raise ServerUnreachable(f"{self.server} ({type(exc).__name__})") from None
+        if status >= 400:
+            try:
+                doc = json.loads(bytes(raw))
+            except ValueError:
+                doc = None
+            self._raise_for(status, doc if isinstance(doc, dict) else {}, retry_after)
+        return status, bytes(raw)
+
+    def put_attachment(self, vault_id: str, attachment_id: str, blob: bytes) -> None:
+        """Upload a sealed attachment (a new id each time; the server never replaces one)."""
+        self._raw("PUT", f"/vaults/{vault_id}/attachments/{attachment_id}", content=blob)
+
+    def get_attachment(self, vault_id: str, attachment_id: str, max_bytes: int) -> bytes:
+        """Download a sealed attachment of at most ``max_bytes``."""
+        return self._raw("GET", f"/vaults/{vault_id}/attachments/{attachment_id}", limit=max_bytes)[1]
+
+    def delete_attachment(self, vault_id: str, attachment_id: str) -> None:
+        self._raw("DELETE", f"/vaults/{vault_id}/attachments/{attachment_id}")
