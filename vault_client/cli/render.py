@@ -22,6 +22,9 @@ def summary_row(e: Entry) -> list[str]:
 def entry_json(e: Entry, *, reveal: bool) -> dict[str, Any]:
     doc = e.item.to_dict()
     doc.pop("v", None)
+    doc.pop("history", None)  # earlier versions (old passwords): `bv history` shows them
+    if "attachments" in doc:  # the file keys stay inside the item
+        doc["attachments"] = [{k: v for k, v in a.items() if k != "key"} for a in doc["attachments"]]
     if not reveal:
         doc["fields"] = {k: v for k, v in doc["fields"].items() if not e.item.is_concealed(k)}
         doc["custom"] = [c for c in doc["custom"] if not c["concealed"]]
@@ -39,6 +42,8 @@ def show_entry(e: Entry, *, reveal: bool) -> None:
         rows.append(("url", url))
     for c in item.custom:
         rows.append((c.name, c.value if reveal or not c.concealed else HIDDEN))
+    for a in item.attachments:
+        rows.append(("attachment", f"{a.name} ({a.size} bytes)"))
     if item.tags:
         rows.append(("tags", ", ".join(item.tags)))
     if item.folder:
