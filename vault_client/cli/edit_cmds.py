@@ -107,11 +107,25 @@ def rm(
 def restore(
     ref: Annotated[str, typer.Argument(help="Item name or id in the trash.")],
     vault: VaultOpt = None,
+    version: Annotated[Optional[int], typer.Option(
+        "--version", help="Make this earlier version current instead (see `bv history NAME`).")] = None,
 ) -> None:
-    """Bring an item back from the trash."""
+    """Bring an item back from the trash, or (--version N) make an earlier version current."""
 
     def go(ctx: Context) -> None:
         vault_ids = [_vault_id(ctx, vault)] if vault else None
+        if version is not None:
+            from vault_client.items.history import restore as restore_version
+            from vault_client.items.model import ItemFormatError
+
+            entry = ctx.view.find(ref, vault_ids, trashed=None)
+            try:
+                item = restore_version(entry.item, version)
+            except ItemFormatError as exc:
+                raise UsageError(str(exc), hint=f"see `bv history {entry.item_id[:8]}`") from None
+            _save_and_sync(ctx, entry.vault_id, item, entry.item_id)
+            output.out(f"Restored version {version} of {item.name!r}; the version it replaced is now version 1.")
+            return
         entry = ctx.view.find(ref, vault_ids, trashed=True)
         item = entry.item.copy()
         item.restore()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -165,6 +166,9 @@ def get(
     copy: Annotated[bool, typer.Option(help="Copy the value (default: password) to the clipboard.")] = False,
     show: Annotated[bool, typer.Option(help="Show concealed fields.")] = False,
     vault: VaultOpt = None,
+    attachment: Annotated[Optional[str], typer.Option(help="Download this attached file (with -o).")] = None,
+    output_: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Where --attachment writes the file (0600; - for stdout).")] = None,
 ) -> None:
     """Show an item, or one field of it (--field password prints the bare value for scripts)."""
     from vault_client.items.model import FieldNotFoundError
@@ -172,6 +176,10 @@ def get(
     def go(ctx: Context) -> None:
         vault_ids = [_vault_id(ctx, vault)] if vault else None
         entry = ctx.view.find(ref, vault_ids)
+        if attachment is not None:
+            from vault_client.cli.daily_cmds import download_attachment
+
+            return download_attachment(ctx, entry, attachment, output_)
         if field or copy:
             name = field or ("password" if entry.item.type == "login" else "notes")
             try:

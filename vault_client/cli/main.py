@@ -9,6 +9,7 @@ import typer
 
 from vault_client.cli import account_cmds, agent_cmds, credential_cmds, edit_cmds, item_cmds, vault_cmds
 from vault_client.cli import transfer_cmds
+from vault_client.cli import daily_cmds
 from vault_client.errors import BvError, ExitStatus
 
 app = typer.Typer(
@@ -40,6 +41,12 @@ app.command("export")(transfer_cmds.export)
 app.add_typer(vault_cmds.vault_app, name="vault")
 app.add_typer(vault_cmds.contacts_app, name="contacts")
 app.command("whoami")(vault_cmds.whoami)
+app.command("totp")(daily_cmds.totp)
+app.command("history")(daily_cmds.history)
+app.command("run", context_settings={"allow_interspersed_args": False})(daily_cmds.run)
+app.command("inject")(daily_cmds.inject)
+app.command("health")(daily_cmds.health)
+app.command("attach")(daily_cmds.attach)
 
 
 @app.command("demo")
