@@ -51,14 +51,14 @@ class AuthContext:
     account_id: uuid.UUID
 
 
-def get_state(request: Request) -> ServerState:
+async def get_state(request: Request) -> ServerState:
     return request.app.state.server
 
 
 StateDep = Annotated[ServerState, Depends(get_state)]
 
 
-def get_database(state: StateDep) -> Database:
+async def get_database(state: StateDep) -> Database:
     return state.db
 
 
@@ -104,7 +104,7 @@ def require_session(db: DatabaseDep,
 CurrentSession = Annotated[AuthContext, Depends(require_session)]
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     """The peer address (uvicorn applies trusted X-Forwarded-For via --forwarded-allow-ips)."""
     return request.client.host if request.client else "unknown"
 

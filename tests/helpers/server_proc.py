@@ -145,6 +145,14 @@ class ServerProcess:
                 proc.wait()
         return proc.returncode
 
+    def run_cli(self, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+        """Run another ``bv-server`` command on this server's database, e.g.
+        ``server.run_cli("reset-token", email)``; ``--data-dir`` and the environment are added."""
+        return subprocess.run(  # noqa: S603 - our own console script
+            [*server_command(), *args, "--data-dir", str(self.data_dir)], env=self.environment(), text=True,
+            capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False,
+        )
+
     @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None

@@ -42,6 +42,9 @@ class Api:
     def post(self, path: str, json: Any = None, token: str | None = None, **kwargs: Any) -> httpx.Response:
         return self.call("POST", path, token, json=json, **kwargs)
 
+    def put(self, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
+        return self.call("PUT", path, token, **kwargs)
+
     def delete(self, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
         return self.call("DELETE", path, token, **kwargs)
 
@@ -82,6 +85,33 @@ class Api:
 
     def write(self, token: str, vault_id: str, base: int, items: list[dict[str, Any]]) -> httpx.Response:
         return self.post(f"/vaults/{vault_id}/changes", fakes.batch(base, items), token)
+
+
+
+    # -- sharing flows ---------------------------------------------------------------------------
+
+    def invite(self, owner: Registered, vault_id: str, invitee: Registered, role: str,
+               key_generation: int = 1) -> httpx.Response:
+        body = {"invitee_id": invitee.account_id, "role": role, "key_generation": key_generation,
+                "grant": fakes.grant()}
+        return self.post(f"/vaults/{vault_id}/invitations", body, owner.token)
+
+    def accept(self, invitee: Registered, vault_id: str, key_generation: int = 1) -> httpx.Response:
+        body = {"key_generation": key_generation, "wrapped_vault_key": fakes.wrapped_vault_key()}
+        return self.post(f"/invitations/{vault_id}/accept", body, invitee.token)
+
+    def share(self, owner: Registered, vault_id: str, invitee: Registered, role: str) -> None:
+        """Invite and accept at the vault's current key generation."""
+        generation = self.vault_state(owner.token, vault_id)["key_generation"]
+        resp = self.invite(owner, vault_id, invitee, role, generation)
+        assert resp.status_code == 201, resp.text
+        resp = self.accept(invitee, vault_id, generation)
+        assert resp.status_code == 200, resp.text
+
+    def members(self, token: str, vault_id: str) -> dict[str, Any]:
+        resp = self.get(f"/vaults/{vault_id}/members", token)
+        assert resp.status_code == 200, resp.text
+        return resp.json()
 
 
 def error_code(resp: httpx.Response) -> str:

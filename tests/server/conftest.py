@@ -11,6 +11,7 @@ from tests.helpers.fixtures import bv_server_factory  # noqa: F401 - fixture re-
 from tests.helpers.pg import temporary_pg_database
 from tests.helpers.server_proc import ServerProcess
 from tests.server.api import Api
+from tests.server.db import ServerDb
 
 # Shared servers see many deliberate failures and registrations from 127.0.0.1; keep the
 # per-address throttles out of the way of tests that are not about them (test_rate_limit.py
@@ -41,3 +42,11 @@ def api(server: ServerProcess) -> Iterator[Api]:
     client = Api(server.api_url)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="module")
+def db(server: ServerProcess) -> Iterator[ServerDb]:
+    """The module server's database, read and written directly."""
+    database = ServerDb(server)
+    yield database
+    database.close()

@@ -86,3 +86,49 @@ def test_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("bv-server: error: cannot reach the database")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_upgrading_a_database_with_data_keeps_it(database) -> None:  # noqa: ANN001
+    """Rows written under the first schema survive every later revision unchanged."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from vault_server.migrate import upgrade
+
+    _, _, sa_url = database
+    engine = sa.create_engine(sa_url)
+    sqlite = engine.dialect.name == "sqlite"
+
+    def uid(value: uuid.UUID) -> object:
+        return value.hex if sqlite else value
+
+    account, vault = uuid.uuid4(), uuid.uuid4()
+    wrapped, blob, now = b"\x01\x03" + bytes(60), b"\x01\x04" + bytes(300), datetime.now(UTC)
+    try:
+        upgrade(engine, "0001")
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO accounts (email, id, salt, kdf_memory_kib, kdf_iterations, kdf_parallelism, auth_hash,"
+                " wrapped_account_key, wrapped_private_keys, identity_public, sharing_public, bundle_signature,"
+                " created_at, updated_at) VALUES ('a@b.co', :a, :s, 19456, 2, 1, '$argon2id$x', :k, :k, :k, :k, :k,"
+                " :t, :t)"), {"a": uid(account), "s": bytes(16), "k": wrapped, "t": now})
+            conn.execute(sa.text("INSERT INTO vaults (key_generation, id, seq, manifest_version, manifest_mac,"
+                                 " created_at, updated_at) VALUES (1, :v, 1, 1, :m, :t, :t)"),
+                         {"v": uid(vault), "m": bytes(32), "t": now})
+            conn.execute(sa.text("INSERT INTO vault_members (role, key_generation, vault_id, account_id,"
+                                 " wrapped_vault_key, created_at, updated_at) VALUES ('owner', 1, :v, :a, :k, :t, :t)"),
+                         {"v": uid(vault), "a": uid(account), "k": wrapped, "t": now})
+            conn.execute(sa.text("INSERT INTO items (revision, vault_id, item_id, blob, seq, updated_at)"
+                                 " VALUES (1, :v, :i, :b, 1, :t)"),
+                         {"v": uid(vault), "i": uid(uuid.uuid4()), "b": blob, "t": now})
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT members_version, seq FROM vaults")).all() == [(0, 1)]
+            member = conn.execute(sa.text("SELECT role, wrapped_vault_key, pending_grant, granted_by"
+                                          " FROM vault_members")).one()
+            assert (member[0], bytes(member[1]), member[2], member[3]) == ("owner", wrapped, None, None)
+            assert [bytes(r[0]) for r in conn.execute(sa.text("SELECT blob FROM items"))] == [blob]
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+        assert diff == []
+    finally:
+        engine.dispose()

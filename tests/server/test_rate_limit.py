@@ -1,10 +1,12 @@
-"""Failed logins are slowed, then refused, per account across server processes and per address."""
+"""Failed logins are slowed, then refused, per account across server processes and per address;
+so are registrations per address and wrong reset tokens."""
 
 from __future__ import annotations
 
 import secrets
 import time
 
+from tests.helpers import fakes
 from tests.helpers.server_proc import ServerProcess
 from tests.server.api import Api, error_code
 
@@ -86,6 +88,39 @@ def test_a_successful_login_clears_the_account_counter(bv_server_factory) -> Non
         assert api.login(acct.email, acct.auth_key).status_code == 200
         for _ in range(2):
             assert api.login(acct.email, wrong).status_code == 401
+        assert api.login(acct.email, acct.auth_key).status_code == 200
+    finally:
+        api.close()
+
+
+def test_registrations_from_one_address_are_slowed_then_refused(bv_server_factory) -> None:
+    env = {"BV_REGISTER_FREE_PER_ADDRESS": "3", "BV_REGISTER_LOCKOUT_PER_ADDRESS": "3", "BV_LOCKOUT_SECONDS": "600"}
+    server: ServerProcess = bv_server_factory("sqlite", env=env)
+    api = Api(server.api_url)
+    try:
+        first = [api.register() for _ in range(3)]  # the third attempt starts the lockout
+        body, _ = fakes.registration()
+        assert _retry_after(api.post("/accounts", body)) > 500
+        assert api.post("/prelogin", {"email": body["email"]}).json()["salt"] != body["salt"]  # not stored
+        # Existing accounts are not affected.
+        assert all(api.login(acct.email, acct.auth_key).status_code == 200 for acct in first)
+    finally:
+        api.close()
+
+
+def test_wrong_reset_tokens_are_throttled(bv_server_factory) -> None:
+    env = {**QUIET_ADDRESS, "BV_LOGIN_FREE_FAILURES": "2", "BV_LOGIN_LOCKOUT_FAILURES": "2", "BV_LOCKOUT_SECONDS": "600"}
+    server: ServerProcess = bv_server_factory("sqlite", env=env)
+    api = Api(server.api_url)
+    try:
+        acct = api.register()
+        issued = server.run_cli("reset-token", acct.email)
+        token = issued.stdout.splitlines()[0].removeprefix("token: ")
+        for _ in range(2):
+            resp = api.post("/reset/preview", {"email": acct.email, "token": fakes.b64(secrets.token_bytes(32))})
+            assert resp.status_code == 401 and error_code(resp) == "invalid_token"
+        # Blocked: even the right token waits; logging in is a separate counter.
+        assert _retry_after(api.post("/reset/preview", {"email": acct.email, "token": token})) > 500
         assert api.login(acct.email, acct.auth_key).status_code == 200
     finally:
         api.close()

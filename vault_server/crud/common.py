@@ -10,8 +10,8 @@ from sqlmodel import Session, SQLModel
 
 def insert_ignoring_conflict(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
     """INSERT a row unless one with the same key exists (atomic on both back ends); True if inserted."""
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = postgresql.insert(model).values(**values).on_conflict_do_nothing()
-    else:
-        stmt = sqlite.insert(model).values(**values).on_conflict_do_nothing()
-    return session.execute(stmt).rowcount == 1
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    key = list(model.__table__.primary_key.columns)  # type: ignore[attr-defined]
+    # RETURNING rather than rowcount: the driver's rowcount for this statement is not reliable.
+    stmt = dialect.insert(model).values(**values).on_conflict_do_nothing().returning(*key)
+    return session.execute(stmt).first() is not None
