@@ -10,8 +10,9 @@ first (in the spirit of zxcvbn, much smaller):
 - otherwise single characters drawn from the classes the password uses (lower, upper, digits,
   symbols, anything else).
 
-It is an estimate for ranking and warning, never a guarantee: a password made by the generator
-has an exact figure (``generate.entropy_bits``), which this never exceeds by much.
+It is an estimate for ranking and warning, never a guarantee. For a password made by the
+generator it comes close to the exact figure (``generate.entropy_bits``); for a passphrase it is
+somewhat higher, because a separator counts as a character of its own.
 """
 
 from __future__ import annotations
