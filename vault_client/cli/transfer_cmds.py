@@ -92,19 +92,17 @@ def import_(
             raise export.ImportFailed(f"{first}{more}",
                                       hint="fix the file, or pass --keep-going to skip the entries "
                                            "that cannot be read")
-        items = [p.item for p in result.items]
-        duplicates = 0
+        parsed = result.items
         vault_id = None
         if not dry_run:
             vault_id = _vault_id(ctx, vault)
             if not allow_duplicates:
                 deduper = importers.Deduper(e.item for e in ctx.view.entries([vault_id], trashed=None))
-                fresh = [item for item in items if not deduper.is_duplicate(item)]
-                duplicates, items = len(items) - len(fresh), fresh
-            _save_all(ctx, vault_id, items)
-            if items:
+                parsed = [p for p in parsed if not deduper.is_duplicate(p.item)]
+            _save_all(ctx, vault_id, [p.item for p in parsed])
+            if parsed:
                 ctx.sync_quietly()
-        summary = _summary(fmt, file, result, items, duplicates, vault_id, dry_run)
+        summary = _summary(fmt, file, result, parsed, len(result.items) - len(parsed), vault_id, dry_run)
         if json_:
             output.emit_json(summary)
         else:
@@ -129,14 +127,17 @@ def _save_all(ctx: Context, vault_id: str, items: list) -> None:
             bar.advance(task)
 
 
-def _summary(fmt: str, file: Path, result: Any, items: list, duplicates: int, vault_id: str | None,
+def _summary(fmt: str, file: Path, result: Any, parsed: list, duplicates: int, vault_id: str | None,
              dry_run: bool) -> dict[str, Any]:
+    """What the import did (or, with ``dry_run``, would do), counted over the items written."""
+    items = [p.item for p in parsed]
     kinds = Counter(item.type for item in items)
     return {
         "format": fmt, "file": str(file), "dry_run": dry_run, "vault_id": vault_id,
         "imported": 0 if dry_run else len(items), "would_import": len(items) if dry_run else 0,
         "by_type": dict(sorted(kinds.items())),
-        "custom_fields": result.custom_fields, "history_passwords": result.history_passwords,
+        "custom_fields": sum(p.custom_fields for p in parsed),
+        "history_passwords": sum(p.history_passwords for p in parsed),
         "trashed": sum(1 for item in items if item.trashed), "duplicates": duplicates,
         "skipped": [str(s) for s in result.skipped],
         "bad_entries": [str(p) for p in result.problems],
@@ -159,8 +160,8 @@ def _print_summary(s: dict[str, Any]) -> None:
         output.out(f"  {s['history_passwords']} old password(s) kept as concealed \"previous password "
                    "(DATE)\" custom fields (item history is not imported yet)")
     if s["trashed"]:
-        output.out(f"  {s['trashed']} item(s) from the source's trash or archive went to the trash "
-                   "(`bv list --trash`)")
+        output.out(f"  {s['trashed']} item(s) from the source's trash or archive "
+                   f"{'would go' if s['dry_run'] else 'went'} to the trash (`bv list --trash`)")
     if s["duplicates"]:
         output.out(f"  {s['duplicates']} item(s) already in the vault were not imported again "
                    "(--allow-duplicates imports them)")

@@ -77,6 +77,8 @@ class Parsed:
 
     where: str
     item: Item
+    custom_fields: int = 0       # source fields this item keeps as custom fields
+    history_passwords: int = 0   # old passwords it keeps as "previous password (DATE)" fields
 
     def __repr__(self) -> str:
         return f"Parsed(where={self.where!r}, item={self.item!r})"
@@ -102,7 +104,7 @@ class ParseResult:
         except (ItemFormatError, EntryError) as exc:
             self.problems.append(Problem(where, str(exc)))
             return
-        self.items.append(Parsed(where, item))
+        self.items.append(Parsed(where, item, draft.custom_count, draft.history_count))
         self.custom_fields += draft.custom_count
         self.history_passwords += draft.history_count
         self.trashed += item.trashed is not None
