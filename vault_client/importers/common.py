@@ -200,7 +200,7 @@ class Draft:
             self.notes = f"{self.notes}\n\n{value}" if self.notes else value
 
     def build(self, now: datetime | None = None) -> Item:
-        stamp = format_timestamp(now or utc_now())
+        stamp = self.created and self.modified or format_timestamp(now or utc_now())
         name = self.name if self.name.strip() else self._fallback_name()
         item = Item(type=self.type, name=name, created=self.created or stamp,
                     modified=self.modified or self.created or stamp, fields=dict(self.fields),
@@ -245,11 +245,21 @@ def url_host(url: str) -> str:
         return ""
 
 
+_ISO_UTC = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z")
+
+
 def iso_timestamp(text: object) -> str | None:
     """A document timestamp from an ISO 8601 date and time (``Z`` or an offset), else ``None``."""
     value = as_text(text).strip()
     if not value:
         return None
+    fast = _ISO_UTC.fullmatch(value)
+    if fast:  # the common case (UTC with Z), without building a datetime twice
+        try:
+            when = datetime.fromisoformat(fast.group(1))
+        except ValueError:
+            return None
+        return f"{fast.group(1)}.{(fast.group(2) or '').ljust(6, '0')}Z" if when.year >= 1000 else None
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
