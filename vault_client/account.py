@@ -179,7 +179,10 @@ def login(api: Api, server: str, email: str, password: str, secret_key: crypto.S
         salt = b64d(pre["salt"])
     except (KeyError, ValueError):
         raise ServerError("the server sent a malformed salt") from None
-    keys = crypto.derive_account_keys(password, secret_key, salt, params, pin)
+    try:
+        keys = crypto.derive_account_keys(password, secret_key, salt, params, pin)
+    except crypto.KdfParamsError as exc:  # a salt that is not 16 bytes: refused before deriving
+        raise KdfRefused(str(exc)[:200]) from None
     resp = api.login(email, b64e(keys.auth_key.reveal()), default_device_name())
     return adopt_login(api, server, email, secret_key, resp, keys.kek, salt, params, insecure=insecure)
 
