@@ -296,3 +296,33 @@ class SyncEngine:
         report = self.pull()
         self.push(report)
         return report
+
+
+def sync_now(account: Any, cache: Cache, keychain: Keychain, *, push: bool, quiet: bool) -> dict[str, Any]:
+    """Pull (and push) with this device's session. Quiet: offline or logged out is reported in the
+    result (``{"offline": True, ...}``) instead of raised, so reads and writes can go on locally."""
+    from vault_client import state
+    from vault_client.errors import NotLoggedIn, ServerUnreachable
+
+    try:
+        token = state.load_session().token
+    except NotLoggedIn:
+        if quiet:
+            return {"offline": True, "queued": cache.pending_count(), "reason": "logged_out"}
+        raise
+    with Api(account.server, token) as api:
+        engine = SyncEngine(cache, keychain, api)
+        try:
+            report = engine.pull()
+            if push:
+                engine.push(report)
+        except ServerUnreachable:
+            if not quiet:
+                raise
+            return {"offline": True, "queued": cache.pending_count()}
+        except NotLoggedIn:
+            if not quiet:
+                raise
+            return {"offline": True, "queued": cache.pending_count(), "reason": "logged_out"}
+    return {"pulled": report.pulled, "pushed": report.pushed, "merged": report.merged,
+            "conflicts": report.conflicts, "removed_vaults": report.removed_vaults}

@@ -19,6 +19,18 @@ from vault_client.items.search import find as find_refs
 from vault_client.keychain import Keychain
 
 
+def find_one(entries: list[Entry], ref: str, *, include_trashed: bool) -> Entry:
+    """The one entry ``ref`` names (id, name, URL, prefix); ItemNotFound or AmbiguousItem otherwise."""
+    by_id = {e.item_id: e for e in entries}
+    ids = find_refs([(e.item_id, e.item) for e in entries], ref, include_trashed=include_trashed)
+    if not ids:
+        raise ItemNotFound(repr(ref))
+    if len(ids) > 1:
+        names = ", ".join(f"{by_id[i].item.name} ({i[:8]})" for i in ids[:5])
+        raise AmbiguousItem(f"{ref!r} matches {names}")
+    return by_id[ids[0]]
+
+
 class VaultView:
     def __init__(self, cache: Cache, keychain: Keychain) -> None:
         self.cache = cache
@@ -78,15 +90,7 @@ class VaultView:
         return names
 
     def find(self, ref: str, vault_ids: Iterable[str] | None = None, *, trashed: bool | None = False) -> Entry:
-        entries = self.entries(vault_ids, trashed=trashed)
-        by_id = {e.item_id: e for e in entries}
-        ids = find_refs([(e.item_id, e.item) for e in entries], ref, include_trashed=trashed is not False)
-        if not ids:
-            raise ItemNotFound(repr(ref))
-        if len(ids) > 1:
-            names = ", ".join(f"{by_id[i].item.name} ({i[:8]})" for i in ids[:5])
-            raise AmbiguousItem(f"{ref!r} matches {names}")
-        return by_id[ids[0]]
+        return find_one(self.entries(vault_ids, trashed=trashed), ref, include_trashed=trashed is not False)
 
     def search(self, query: str, limit: int = 20) -> list[tuple[Entry, float]]:
         from vault_client.items.search import search

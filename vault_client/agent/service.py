@@ -6,10 +6,10 @@ from typing import Any
 
 from vault_client import state
 from vault_client.cache import Cache
-from vault_client.errors import NotLoggedIn, ServerUnreachable, UsageError
+from vault_client.errors import UsageError
 from vault_client.items.model import Item, ItemFormatError
 from vault_client.entry import Entry
-from vault_client.vault import VaultView
+from vault_client.vault import VaultView, find_one
 
 
 class AgentService:
@@ -75,18 +75,7 @@ class AgentService:
         return self._find(ref, vault_ids, trashed).to_wire()
 
     def _find(self, ref: str, vault_ids: list[str] | None, trashed: bool | None) -> Entry:
-        from vault_client.errors import AmbiguousItem, ItemNotFound
-        from vault_client.items.search import find
-
-        entries = self._select(vault_ids, trashed)
-        by_id = {e.item_id: e for e in entries}
-        ids = find([(e.item_id, e.item) for e in entries], ref, include_trashed=trashed is not False)
-        if not ids:
-            raise ItemNotFound(repr(ref))
-        if len(ids) > 1:
-            names = ", ".join(f"{by_id[i].item.name} ({i[:8]})" for i in ids[:5])
-            raise AmbiguousItem(f"{ref!r} matches {names}")
-        return by_id[ids[0]]
+        return find_one(self._select(vault_ids, trashed), ref, include_trashed=trashed is not False)
 
     def op_get(self, ref: str, field: str | None = None, vault_ids: list[str] | None = None) -> dict:
         from vault_client.errors import FieldNotFound
@@ -124,30 +113,12 @@ class AgentService:
         self._changed()
 
     def op_sync(self, push: bool = True, quiet: bool = True) -> dict:
-        from vault_client.sync import SyncEngine
-        from vault_client.transport import Api
+        from vault_client.sync import sync_now
 
         try:
-            token = state.load_session().token
-        except NotLoggedIn:
-            if quiet:
-                return {"offline": True, "queued": len(self.cache.pending()), "reason": "logged_out"}
-            raise
-        api = Api(self.account.server, token)
-        engine = SyncEngine(self.cache, self.keychain, api)
-        try:
-            report = engine.pull()
-            if push:
-                engine.push(report)
-        except ServerUnreachable:
-            if not quiet:
-                raise
-            return {"offline": True, "queued": len(self.cache.pending())}
+            return sync_now(self.account, self.cache, self.keychain, push=push, quiet=quiet)
         finally:
-            api.close()
             self._changed()
-        return {"pulled": report.pulled, "pushed": report.pushed, "merged": report.merged,
-                "conflicts": report.conflicts, "removed_vaults": report.removed_vaults}
 
     def op_vault_names(self) -> dict[str, str]:
         return self.view.vault_names()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from vault_client import state
 from vault_client.cli import output, prompts
-from vault_client.errors import NotLoggedIn, ServerUnreachable
+from vault_client.errors import NotLoggedIn
 
 if TYPE_CHECKING:
     from vault_client.agent.protocol import Connection
@@ -117,23 +117,9 @@ class Context:
         return doc
 
     def _sync_here(self, push: bool, quiet: bool) -> dict[str, Any]:
-        from vault_client.sync import SyncEngine
+        from vault_client.sync import sync_now
 
-        engine = SyncEngine(self.cache, self.keychain, self.api)
-        try:
-            report = engine.pull()
-            if push:
-                engine.push(report)
-        except ServerUnreachable:
-            if not quiet:
-                raise
-            return {"offline": True, "queued": len(self.cache.pending())}
-        except NotLoggedIn:
-            if not quiet:
-                raise
-            return {"offline": True, "queued": len(self.cache.pending()), "reason": "logged_out"}
-        return {"pulled": report.pulled, "pushed": report.pushed, "merged": report.merged,
-                "conflicts": report.conflicts, "removed_vaults": report.removed_vaults}
+        return sync_now(self.account, self.cache, self.keychain, push=push, quiet=quiet)
 
     def sync_quietly(self) -> dict[str, Any]:
         return self.sync(quiet=True)
