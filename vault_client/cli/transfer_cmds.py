@@ -22,6 +22,7 @@ from vault_client.errors import Cancelled, UsageError
 
 EXPORT_PASSWORD_ENV = "BV_EXPORT_PASSWORD_FILE"
 PROGRESS_MIN_ITEMS = 200
+_PLURAL = {"identity": "identities"}
 _FORMATS_HELP = ("bitwarden-json, bitwarden-csv, 1pux, 1password-csv, keepassxc-csv, keepass-xml, "
                  "chrome-csv, firefox-csv, blindvault, blindvault-json, or auto")
 
@@ -147,7 +148,8 @@ def _summary(fmt: str, file: Path, result: Any, parsed: list, duplicates: int, v
 
 def _print_summary(s: dict[str, Any]) -> None:
     count = s["would_import"] if s["dry_run"] else s["imported"]
-    kinds = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in s["by_type"].items())
+    kinds = ", ".join(f"{n} {_PLURAL.get(kind, kind + 's') if n != 1 else kind}"
+                      for kind, n in s["by_type"].items())
     where = f" into vault {s['vault_id'][:8]}" if s["vault_id"] else ""
     verb = "Would import" if s["dry_run"] else "Imported"
     output.out(f"{verb} {count} item{'s' if count != 1 else ''} ({s['format']}){where}"
