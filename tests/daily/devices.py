@@ -76,7 +76,7 @@ class InProcess:
             self._monkeypatch.delenv(key)
         for key, value in self._env.items():
             self._monkeypatch.setenv(key, value)
-        self._monkeypatch.setattr(sys, "stdin", io.StringIO(input))
+        self._monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(input.encode()), encoding="utf-8"))
         self._capsys.readouterr()
         try:
             run(list(argv))
