@@ -1,0 +1,150 @@
+"""Scan the raw bytes of every file in a SQLite server's data directory for readable text.
+
+The column checks see what SQLite returns; this sees what is on the disk: the database file with
+its free pages, the write-ahead log with older page images, the shared-memory index and any other
+file someone left there. Every run of readable characters (``text.printable_runs``) is reduced in
+two steps:
+
+1. structured metadata is cut out by its shape wherever it appears (timestamps, lower-case hex
+   such as ids and digests, Argon2id strings), then stretches that do not read as text are
+   dropped (``text.is_text``);
+2. once the database has been read, what remains is cut again by the metadata the audit
+   accounted for: text values that passed their column checks (emails, device names...), the
+   schema as SQLite stores it, and the schema's identifiers and SQL words. What still reads as
+   text after that is flagged.
+
+The files are read before the database is opened, so the scan sees them as they were (closing
+the last connection to a SQLite database may checkpoint and remove its WAL).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vault_server.audit.formats import ARGON2_PATTERN
+from vault_server.audit.tables import DatabaseScan, Finding
+from vault_server.audit.text import MIN_RUN, excerpt, is_text, printable_runs
+
+CHUNK = 16 * 1024 * 1024
+MAX_FINDINGS_PER_FILE = 20
+_CUT = "\0"
+# Applied in this order: a timestamp's year would otherwise be eaten by the hex run before it.
+_SHAPES = [re.compile(p) for p in (
+    r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[+-]\d{2}:?\d{2}|Z)?",
+    ARGON2_PATTERN,
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    r"[0-9a-f]{16,}",
+)]
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass
+class FileScan:
+    name: str
+    size: int = 0
+    runs: int = 0
+    candidates: list[tuple[int, str]] = field(default_factory=list)  # (offset, text) reading as text
+    flagged: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        return {"file": self.name, "bytes": self.size, "text_runs": self.runs, "flagged": self.flagged}
+
+
+def _text_pieces(text: str) -> list[str]:
+    return [p for p in text.split(_CUT) if len(p) >= MIN_RUN and is_text(p)]
+
+
+def _cut_shapes(text: str) -> str:
+    for shape in _SHAPES:
+        text = shape.sub(_CUT, text)
+    return text
+
+
+def _runs_in_chunks(path: Path):  # noqa: ANN202 - yields (offset, run)
+    """Readable runs of a file of any size, read in chunks; a run across a chunk edge is whole."""
+    offset = 0
+    carry = b""
+    with path.open("rb") as fh:
+        while True:
+            chunk = fh.read(CHUNK)
+            buf = carry + chunk
+            if not buf:
+                return
+            base = offset - len(carry)
+            runs = printable_runs(buf)
+            cut = len(buf)
+            if chunk:  # more may follow: hold back a run touching the end, or a split character
+                if runs and runs[-1][0] + len(runs[-1][1].encode("utf-8", "surrogateescape")) >= len(buf) - 3:
+                    cut = runs.pop()[0]
+                else:
+                    cut = max(len(buf) - 3, 0)
+            for start, run in runs:
+                yield base + start, run
+            carry = buf[cut:]
+            offset += len(chunk)
+            if not chunk:
+                return
+
+
+def scan_file(path: Path, root: Path) -> FileScan:
+    """Step 1 for one file: its readable runs, with stretches that read as text kept."""
+    scan = FileScan(str(path.relative_to(root)), size=path.stat().st_size)
+    for offset, run in _runs_in_chunks(path):
+        scan.runs += 1
+        for piece in _text_pieces(_cut_shapes(run)):
+            scan.candidates.append((offset, piece))
+    return scan
+
+
+def scan_directory(data_dir: Path) -> list[FileScan]:
+    """Step 1 for every regular file under ``data_dir`` (symbolic links are not followed)."""
+    files = sorted(p for p in data_dir.rglob("*") if p.is_file() and not p.is_symlink())
+    return [scan_file(p, data_dir) for p in files]
+
+
+class Accounted:
+    """The metadata the database scan accounted for, ready to cut out of a text run."""
+
+    PREFIX = 4
+
+    def __init__(self, db: DatabaseScan):
+        self.vocabulary = {w for w in db.vocabulary} | {w.lower() for w in db.vocabulary}
+        self._by_prefix: dict[str, list[str]] = {}
+        for text in db.accounted | db.schema_texts:
+            if len(text) >= self.PREFIX:
+                self._by_prefix.setdefault(text[: self.PREFIX], []).append(text)
+        for group in self._by_prefix.values():
+            group.sort(key=len, reverse=True)
+
+    def cut(self, text: str) -> str:
+        out: list[str] = []
+        i, n = 0, len(text)
+        while i < n:
+            for known in self._by_prefix.get(text[i:i + self.PREFIX], ()):
+                if text.startswith(known, i):
+                    out.append(_CUT)
+                    i += len(known)
+                    break
+            else:
+                out.append(text[i])
+                i += 1
+        return _WORD.sub(lambda m: _CUT if m.group() in self.vocabulary else m.group(), "".join(out))
+
+
+def classify(files: list[FileScan], db: DatabaseScan) -> list[Finding]:
+    """Step 2: flag what still reads as text once the accounted-for metadata is cut out."""
+    accounted = Accounted(db)
+    findings: list[Finding] = []
+    for f in files:
+        for offset, candidate in f.candidates:
+            for piece in _text_pieces(accounted.cut(candidate)):
+                f.flagged += 1
+                if f.flagged <= MAX_FINDINGS_PER_FILE:
+                    findings.append(Finding(f"file {f.name}", f"readable text: {excerpt(piece)!r}",
+                                            f"offset {offset}"))
+                elif f.flagged == MAX_FINDINGS_PER_FILE + 1:
+                    findings.append(Finding(f"file {f.name}", "more readable text; only the first "
+                                            f"{MAX_FINDINGS_PER_FILE} stretches are listed"))
+    return findings
