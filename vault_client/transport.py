@@ -241,8 +241,9 @@ class Api:
     # -- attachments: raw sealed bodies (docs/api.md) ---------------------------------------------
 
     def _raw(self, method: str, path: str, *, content: bytes | None = None,
-             limit: int = MAX_RESPONSE_BYTES) -> tuple[int, bytes]:
-        """A request with a raw body and a raw (size-bounded) answer; JSON errors are raised."""
+             limit: int = MAX_RESPONSE_BYTES, cut: bool = False) -> tuple[int, bytes]:
+        """A request with a raw body and a raw answer of at most ``limit`` bytes (with ``cut``, a
+        longer answer is cut at ``limit + 1`` bytes instead of refused); JSON errors are raised."""
         if not self._token:
             raise NotLoggedIn()
         headers = {"Authorization": f"Bearer {self._token}"}
@@ -253,8 +254,11 @@ class Api:
                 raw = bytearray()
                 for chunk in resp.iter_bytes():
                     raw += chunk
-                    if len(raw) > limit:
+                    if len(raw) > limit and (resp.status_code >= 400 or not cut):
                         raise ServerError("the server's response is too large")
+                    if len(raw) > limit:
+                        del raw[limit + 1:]
+                        break
                 status, retry_after = resp.status_code, resp.headers.get("retry-after")
         except httpx.TimeoutException:
             raise ServerUnreachable(f"{self.server} did not answer in time") from None
@@ -273,8 +277,9 @@ class Api:
         self._raw("PUT", f"/vaults/{vault_id}/attachments/{attachment_id}", content=blob)
 
     def get_attachment(self, vault_id: str, attachment_id: str, max_bytes: int) -> bytes:
-        """Download a sealed attachment of at most ``max_bytes``."""
-        return self._raw("GET", f"/vaults/{vault_id}/attachments/{attachment_id}", limit=max_bytes)[1]
+        """Download a sealed attachment; a longer answer comes back cut at ``max_bytes + 1``
+        bytes, for the caller to refuse."""
+        return self._raw("GET", f"/vaults/{vault_id}/attachments/{attachment_id}", limit=max_bytes, cut=True)[1]
 
     def delete_attachment(self, vault_id: str, attachment_id: str) -> None:
         self._raw("DELETE", f"/vaults/{vault_id}/attachments/{attachment_id}")
