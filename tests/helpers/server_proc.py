@@ -6,7 +6,10 @@
         ...
 
 The server's Argon2 parameters for auth-key hashing are lowered (``FAST_HASHING_ENV``) unless
-``fast_hashing=False``: these tests are about the protocol, not the cost of a hash.
+``fast_hashing=False``: these tests are about the protocol, not the cost of a hash. Likewise the
+per-address registration throttle is opened up (``QUIET_REGISTRATION_ENV``) unless
+``quiet_registration=False``, since every test registers from 127.0.0.1; tests of the throttle
+itself pass their own ``BV_REGISTER_*`` values in ``env`` (which always wins).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 import httpx
 
 FAST_HASHING_ENV = {"BV_ARGON2_TIME_COST": "1", "BV_ARGON2_MEMORY_KIB": "8", "BV_ARGON2_PARALLELISM": "1"}
+QUIET_REGISTRATION_ENV = {"BV_REGISTER_FREE_PER_ADDRESS": "100000", "BV_REGISTER_LOCKOUT_PER_ADDRESS": "1000000"}
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 
@@ -47,13 +51,14 @@ class ServerProcess:
     """One ``bv-server serve`` process. ``start()``/``stop()``, or use it as a context manager."""
 
     def __init__(self, data_dir: Path, *, database_url: str | None = None, env: dict[str, str] | None = None,
-                 migrate: bool = True, fast_hashing: bool = True, workers: int = 1,
-                 extra_args: list[str] | None = None):
+                 migrate: bool = True, fast_hashing: bool = True, quiet_registration: bool = True,
+                 workers: int = 1, extra_args: list[str] | None = None):
         self.data_dir = Path(data_dir)
         self._database_url = database_url
         self._env = dict(env or {})
         self._migrate = migrate
         self._fast_hashing = fast_hashing
+        self._quiet_registration = quiet_registration
         self._workers = workers
         self._extra_args = list(extra_args or [])
         self._proc: subprocess.Popen[bytes] | None = None
@@ -89,6 +94,8 @@ class ServerProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("BV_")}
         if self._fast_hashing:
             env.update(FAST_HASHING_ENV)
+        if self._quiet_registration:
+            env.update(QUIET_REGISTRATION_ENV)
         if self._database_url:
             env["BV_DATABASE_URL"] = self._database_url
         env.update(self._env)

@@ -7,6 +7,7 @@ and to move a clock-bound value (an expiry) into the past.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -60,3 +61,25 @@ class ServerDb:
                         if isinstance(value, (bytes, memoryview)):
                             out += bytes(value)
         return bytes(out)
+
+
+def issue_reset_token(server: ServerProcess, email: str, minutes: int = 60) -> str:
+    """A reset token issued straight through the query layer, as `bv-server reset-token` does
+    (without the cost of starting that command; its own test runs the real command)."""
+    from vault_server.crud.accounts import get_account_by_email
+    from vault_server.crud.resets import issue_token
+    from vault_server.database import Database
+    from vault_server.models.base import utcnow
+    from vault_server.settings import Settings
+
+    settings = Settings(data_dir=server.data_dir,
+                        database_url=server.database_url if server.backend == "postgres" else None)
+    database = Database.from_settings(settings)
+    try:
+        with database.write() as session:
+            account = get_account_by_email(session, email)
+            assert account is not None, "no such account"
+            token, _ = issue_token(session, account.id, timedelta(minutes=minutes), utcnow())
+    finally:
+        database.dispose()
+    return token

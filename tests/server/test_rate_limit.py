@@ -9,6 +9,7 @@ import time
 from tests.helpers import fakes
 from tests.helpers.server_proc import ServerProcess
 from tests.server.api import Api, error_code
+from tests.server.db import issue_reset_token
 
 QUIET_ADDRESS = {"BV_ADDRESS_FREE_FAILURES": "1000", "BV_ADDRESS_LOCKOUT_FAILURES": "100000"}
 QUIET_ACCOUNT = {"BV_LOGIN_FREE_FAILURES": "1000", "BV_LOGIN_LOCKOUT_FAILURES": "100000"}
@@ -114,8 +115,7 @@ def test_wrong_reset_tokens_are_throttled(bv_server_factory) -> None:
     api = Api(server.api_url)
     try:
         acct = api.register()
-        issued = server.run_cli("reset-token", acct.email)
-        token = issued.stdout.splitlines()[0].removeprefix("token: ")
+        token = issue_reset_token(server, acct.email)
         for _ in range(2):
             resp = api.post("/reset/preview", {"email": acct.email, "token": fakes.b64(secrets.token_bytes(32))})
             assert resp.status_code == 401 and error_code(resp) == "invalid_token"

@@ -19,25 +19,7 @@ from tests.helpers import fakes
 from tests.helpers.server_proc import ServerProcess
 from tests.server.api import Api, Registered, error_code
 from tests.server.db import ServerDb
-from vault_server.crud.accounts import get_account_by_email
-from vault_server.crud.resets import issue_token
-from vault_server.database import Database
-from vault_server.models.base import utcnow
-from vault_server.settings import Settings
-
-
-def _issue(server: ServerProcess, email: str, minutes: int = 60) -> str:
-    settings = Settings(data_dir=server.data_dir,
-                        database_url=server.database_url if server.backend == "postgres" else None)
-    database = Database.from_settings(settings)
-    try:
-        with database.write() as session:
-            account = get_account_by_email(session, email)
-            assert account is not None
-            token, _ = issue_token(session, account.id, timedelta(minutes=minutes), utcnow())
-    finally:
-        database.dispose()
-    return token
+from tests.server.db import issue_reset_token as _issue
 
 
 def _preview(api: Api, email: str, token: str):  # noqa: ANN202 - httpx.Response

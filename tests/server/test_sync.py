@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
