@@ -206,7 +206,13 @@ class Sharing:
             got_email, bundle = contacts.bundle_from_doc(m)
             if str(bundle.account_id) in (removed_id, str(self.keys.account_id)):
                 continue
-            contacts.check(got_email, bundle)
+            try:  # the new key goes only to people this device pinned: never to one the server added
+                contacts.check(got_email, bundle, pin_new=False)
+            except contacts.UnknownIdentity as exc:
+                raise contacts.UnknownIdentity(
+                    f"{exc.detail}: listed as a member of this vault; nothing was rotated",
+                    hint=f"run `bv vault members {vault_id}` to see and pin them if they belong there, "
+                         "then remove again") from None
             staying.append((bundle, str(m.get("role"))))
         return self._rotate(vault, [removed_id], staying, progress)
 
