@@ -212,6 +212,29 @@ def test_vault_key_copy_overwritten_after_acceptance(hostile: HostileProxy, scen
         db.set_member_key(scene.family, scene.member_email, mine["wrapped_vault_key"])
 
 
+def test_member_injected_into_the_member_list_gets_no_key_at_rotation(
+        hostile: HostileProxy, accounts, scene: Scene) -> None:
+    """The server adds a member of its own (a fresh, self-signed bundle) to the list the owner reads
+    when removing someone: the rotation must not seal the new vault key to a person nobody pinned."""
+    leaver, leaver_email, _ = accounts.create("leaver")
+    scene.owner.ok("vault", "create", "Rotate")
+    scene.owner.ok("vault", "share", "Rotate", leaver_email, "--role", "viewer")
+    rotate_id = {v["name"]: v["vault_id"] for v in json.loads(scene.owner.ok("vault", "list", "--json").out)}["Rotate"]
+    leaver.ok("vault", "accept", rotate_id, "--trust")
+    fake_id = str(uuid4())
+    _, fake = _server_keys_for("mallory@example.org", fake_id)
+
+    def add_member(doc: dict, _exchange) -> None:
+        doc["members"].append({"account_id": fake_id, "email": "mallory@example.org", "role": "editor",
+                               "bundle": bundle_to_wire(fake)})
+
+    hostile.rewrite("GET", "/v1/vaults/*/members", add_member)
+    result = scene.owner.run("vault", "remove", "Rotate", leaver_email, "--yes")
+    refused(result, says="mallory@example.org")
+    assert hostile.requests("POST", "/v1/vaults/*/rotate") == []
+    assert "mallory@example.org" not in (scene.owner.home / "contacts.json").read_text()
+
+
 def test_control_the_member_syncs_the_shared_vault(hostile: HostileProxy, scene: Scene) -> None:
     scene.owner.ok("add", "login", "Disney", "--username", "d", "--vault", "Family", input="d1sney\n")
     scene.member.ok("sync")
