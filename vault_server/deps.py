@@ -89,12 +89,12 @@ def require_session(db: DatabaseDep,
     if digest is None:
         raise Unauthorized()
     now = utcnow()
-    with db.read() as session:
-        row = session_queries.find_live_session(session, digest, now)
-        if row is None:
-            raise Unauthorized()
-        context = AuthContext(session_id=row.id, account_id=row.account_id)
-        stale = now - row.last_seen_at > LAST_SEEN_RESOLUTION
+    with db.engine.connect() as conn:  # one statement: no ORM session, no snapshot needed
+        row = session_queries.live_session(conn, digest, now)
+    if row is None:
+        raise Unauthorized()
+    context = AuthContext(session_id=row.id, account_id=row.account_id)
+    stale = now - row.last_seen_at > LAST_SEEN_RESOLUTION
     if stale:
         with db.write() as session:
             session_queries.touch_session(session, context.session_id, now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import Connection, Row, bindparam, delete, update
 from sqlmodel import Session, select
 
 from vault_server.models import DeviceSession, DeviceSessionPublic, SessionToken
@@ -32,6 +32,19 @@ def find_live_session(session: Session, digest: bytes, now: datetime) -> DeviceS
     return session.exec(
         select(DeviceSession).where(DeviceSession.token_hash == digest, DeviceSession.expires_at > now)
     ).first()
+
+
+_LIVE_SESSION = select(DeviceSession.id, DeviceSession.account_id, DeviceSession.last_seen_at).where(
+    DeviceSession.token_hash == bindparam("digest"), DeviceSession.expires_at > bindparam("now"))
+
+
+def live_session(conn: Connection, digest: bytes, now: datetime) -> Row | None:
+    """``(id, account_id, last_seen_at)`` of the live session with this token hash, or None.
+
+    The lookup every authenticated request makes: one prebuilt Core statement on a bare
+    connection, no ORM session or objects.
+    """
+    return conn.execute(_LIVE_SESSION, {"digest": digest, "now": now}).first()
 
 
 def touch_session(session: Session, session_id: uuid.UUID, now: datetime) -> None:

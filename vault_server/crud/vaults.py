@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import Session, select
 
 from vault_server.errors import Conflict
@@ -83,6 +83,16 @@ def membership(session: Session, vault_id: uuid.UUID, account_id: uuid.UUID) -> 
     return (row[0], row[1]) if row else None
 
 
+_MEMBER_ROLE = select(VaultMember.role).where(VaultMember.vault_id == bindparam("vault_id"),
+                                               VaultMember.account_id == bindparam("account_id"))
+
+
+def member_role(session: Session, vault_id: uuid.UUID, account_id: uuid.UUID) -> Role | None:
+    """The account's role in the vault, or None when it is not a member (or there is no vault)."""
+    role = session.execute(_MEMBER_ROLE, {"vault_id": vault_id, "account_id": account_id}).scalar_one_or_none()
+    return None if role is None else Role(role)
+
+
 def lock_vault(session: Session, vault_id: uuid.UUID) -> Vault | None:
     """The vault row, locked for the rest of the transaction (PostgreSQL ``FOR UPDATE``; SQLite
     write transactions are serialised already). Every change to a vault's memberships or key
@@ -103,7 +113,8 @@ def apply_changes(session: Session, vault_id: uuid.UUID, batch: ChangeBatch, now
 
     The vault row is updated first with compare-and-swap on the manifest version: this takes the
     vault's row lock, so concurrent batches to one vault (and rotations) run one after the other,
-    and a batch based on an older manifest finds zero rows to update.
+    and a batch based on an older manifest finds zero rows to update. Item rows are read and
+    written with Core statements (no ORM objects): this is the hottest write path.
     """
     new_seq = session.execute(
         update(Vault)
@@ -118,7 +129,7 @@ def apply_changes(session: Session, vault_id: uuid.UUID, batch: ChangeBatch, now
     ).scalar_one_or_none()
 
     ids = [change.item_id for change in batch.items]
-    existing = {item.item_id: item for item in _items(session, vault_id, ids)}
+    existing = {row.item_id: row for row in _items(session, vault_id, ids)}
     stale = [
         change.item_id
         for change in batch.items
@@ -134,28 +145,38 @@ def apply_changes(session: Session, vault_id: uuid.UUID, batch: ChangeBatch, now
         )
         raise Conflict(current=state.model_dump(mode="json"))
 
-    for change in batch.items:
-        row = existing.get(change.item_id)
-        if row is None:
-            row = Item(vault_id=vault_id, item_id=change.item_id, revision=0, seq=new_seq)
-        row.revision = change.revision
-        row.blob = change.blob
-        row.seq = new_seq
-        row.updated_at = now
-        session.add(row)
-    session.flush()
+    new_rows = [{"vault_id": vault_id, "item_id": c.item_id, "revision": c.revision, "blob": c.blob,
+                 "seq": new_seq, "updated_at": now} for c in batch.items if c.item_id not in existing]
+    changed_rows = [{"k_vault_id": vault_id, "k_item_id": c.item_id, "revision": c.revision, "blob": c.blob,
+                     "seq": new_seq, "updated_at": now} for c in batch.items if c.item_id in existing]
+    if new_rows:
+        session.execute(insert(_ITEMS), new_rows)
+    if changed_rows:
+        session.execute(_UPDATE_ITEM, changed_rows)
     return ChangeResult(seq=new_seq, manifest_version=batch.manifest.version)
 
 
-def _items(session: Session, vault_id: uuid.UUID, ids: list[uuid.UUID]) -> list[Item]:
-    out: list[Item] = []
+_ITEMS = Item.__table__  # type: ignore[attr-defined]
+_UPDATE_ITEM = (
+    update(_ITEMS)
+    .where(_ITEMS.c.vault_id == bindparam("k_vault_id"), _ITEMS.c.item_id == bindparam("k_item_id"))
+    .values(revision=bindparam("revision"), blob=bindparam("blob"), seq=bindparam("seq"),
+            updated_at=bindparam("updated_at"))
+)
+_ITEM_STATE = select(_ITEMS.c.item_id, _ITEMS.c.revision, _ITEMS.c.blob)
+
+
+def _items(session: Session, vault_id: uuid.UUID, ids: list[uuid.UUID]):  # noqa: ANN202 - Core rows
+    """(item_id, revision, blob) of those of ``ids`` that exist in the vault."""
+    out = []
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        out.extend(session.exec(select(Item).where(Item.vault_id == vault_id, Item.item_id.in_(chunk))).all())  # type: ignore[attr-defined]
+        out.extend(session.execute(
+            _ITEM_STATE.where(_ITEMS.c.vault_id == vault_id, _ITEMS.c.item_id.in_(chunk))).all())
     return out
 
 
-def _item_public(row: Item | None, item_id: uuid.UUID) -> ItemPublic:
+def _item_public(row, item_id: uuid.UUID) -> ItemPublic:  # noqa: ANN001 - a Core row from _items
     if row is None:
         return ItemPublic(item_id=item_id, revision=0, blob=None)
     return ItemPublic(item_id=row.item_id, revision=row.revision, blob=row.blob)
@@ -177,20 +198,46 @@ def vault_public(vault: Vault, member: VaultMember) -> VaultPublic:
     )
 
 
+_SYNC_VAULTS = (
+    select(Vault.id, Vault.seq, Vault.key_generation, Vault.manifest_version, Vault.manifest_mac,
+           Vault.members_version, VaultMember.role, VaultMember.key_generation.label("member_generation"),
+           VaultMember.wrapped_vault_key, VaultMember.pending_grant, VaultMember.granted_by)
+    .join(VaultMember, VaultMember.vault_id == Vault.id)  # type: ignore[arg-type]
+    .where(VaultMember.account_id == bindparam("account_id"))
+    .order_by(Vault.created_at, Vault.id)
+)
+_SYNC_ITEMS = (
+    select(_ITEMS.c.item_id, _ITEMS.c.revision, _ITEMS.c.blob, _ITEMS.c.seq)
+    .where(_ITEMS.c.vault_id == bindparam("vault_id"), _ITEMS.c.seq > bindparam("cursor"))
+    .order_by(_ITEMS.c.seq, _ITEMS.c.item_id)
+)
+
+
 def sync(session: Session, account_id: uuid.UUID, cursors: Mapping[uuid.UUID, int]) -> SyncPublic:
     """Every vault the account belongs to, with only the items changed after its cursor.
 
-    Items come from the ``(vault_id, seq)`` index, so the cost follows the number of changes.
+    Items come from the ``(vault_id, seq)`` index, so the cost follows the number of changes;
+    a vault whose ``seq`` equals the cursor costs no item query at all. Rows come from prebuilt
+    Core statements and are put into the response models without re-validation (they were
+    validated when written): a no-change sync is the request every device repeats.
     Vault ids the client sent that it can no longer see are listed in ``removed_vaults``.
     """
     out: list[VaultSyncPublic] = []
-    for vault, member in memberships(session, account_id):
-        cursor = cursors.get(vault.id, 0)
-        rows = session.exec(
-            select(Item).where(Item.vault_id == vault.id, Item.seq > cursor).order_by(Item.seq, Item.item_id)
-        ).all() if cursor < vault.seq else []
-        items = [ItemSyncPublic(item_id=r.item_id, revision=r.revision, blob=r.blob, seq=r.seq) for r in rows]
-        out.append(VaultSyncPublic(**dict(vault_public(vault, member)), items=items))
+    for v in session.execute(_SYNC_VAULTS, {"account_id": account_id}).all():
+        cursor = cursors.get(v.id, 0)
+        rows = session.execute(_SYNC_ITEMS, {"vault_id": v.id, "cursor": cursor}).all() if cursor < v.seq else []
+        role = Role(v.role)
+        pending = None
+        if v.pending_grant is not None and v.granted_by is not None:
+            pending = PendingGrantPublic.model_construct(grant=v.pending_grant, granted_by=v.granted_by, role=role)
+        out.append(VaultSyncPublic.model_construct(
+            vault_id=v.id, role=role, key_generation=v.member_generation, wrapped_vault_key=v.wrapped_vault_key,
+            pending_grant=pending, members_version=v.members_version, seq=v.seq,
+            manifest=ManifestPublic.model_construct(version=v.manifest_version, generation=v.key_generation,
+                                                    mac=v.manifest_mac),
+            items=[ItemSyncPublic.model_construct(item_id=r.item_id, revision=r.revision, blob=r.blob, seq=r.seq)
+                   for r in rows],
+        ))
     visible = {v.vault_id for v in out}
     removed = sorted((vid for vid in cursors if vid not in visible), key=str)
-    return SyncPublic(vaults=out, removed_vaults=removed)
+    return SyncPublic.model_construct(vaults=out, removed_vaults=removed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from vault_server.crud import vaults as vault_queries
-from vault_server.deps import CurrentSession, SessionDep, WriteSessionDep
+from vault_server.deps import CurrentSession, DatabaseDep, SessionDep, WriteSessionDep
 from vault_server.errors import Conflict, Forbidden, NotFound
 from vault_server.models import ChangeBatch, ChangeResult, Role, SyncPublic, SyncRequest, VaultCreate, VaultList, VaultPublic
 from vault_server.models.base import utcnow
@@ -45,18 +45,24 @@ def delete_vault(vault_id: Id, auth: CurrentSession, session: WriteSessionDep) -
 @router.post("/vaults/{vault_id}/changes", response_model=ChangeResult,
              responses={409: {"description": "stale base_manifest_version or base_revision; "
                               "`current` holds the server's manifest version and stale items"}})
-def write_changes(vault_id: Id, body: ChangeBatch, auth: CurrentSession, session: WriteSessionDep) -> ChangeResult:
+def write_changes(vault_id: Id, body: ChangeBatch, auth: CurrentSession, db: DatabaseDep) -> ChangeResult:
     """Write items (or tombstones) and the new manifest atomically; stale bases get 409."""
-    found = vault_queries.membership(session, vault_id, auth.account_id)
-    if found is None:
-        raise NotFound("No such vault.")
-    if not Role(found[1].role).can_write:
-        raise Forbidden("Viewers cannot change this vault.")
-    return vault_queries.apply_changes(session, vault_id, body, utcnow())
+    # The whole transaction runs in this one worker-thread call: a WriteSessionDep would hold the
+    # (SQLite) write lock from the dependency's thread call, across this one, to its commit.
+    with db.write() as session:
+        role = vault_queries.member_role(session, vault_id, auth.account_id)
+        if role is None:
+            raise NotFound("No such vault.")
+        if not role.can_write:
+            raise Forbidden("Viewers cannot change this vault.")
+        return vault_queries.apply_changes(session, vault_id, body, utcnow())
 
 
 @router.post("/sync", response_model=SyncPublic)
-def sync(body: SyncRequest, auth: CurrentSession, session: SessionDep) -> SyncPublic:
+def sync(body: SyncRequest, auth: CurrentSession, db: DatabaseDep) -> Response:
     """Everything that changed in the caller's vaults since the given cursors."""
-    return vault_queries.sync(session, auth.account_id, body.cursors)
+    with db.read() as session:
+        result = vault_queries.sync(session, auth.account_id, body.cursors)
+    # Serialised here, once: the rows were validated when written.
+    return Response(result.model_dump_json(), media_type="application/json")
 
