@@ -3,7 +3,7 @@
 Import reads the whole file and parses it before anything is written, so a bad entry stops the
 import with nothing imported (unless ``--keep-going``). Items already in the target vault (same
 content key, see ``vault_client.importers.dedupe``) are not imported again. Each new item is sealed
-and queued with ``view.save``; one sync at the end pushes them in batches.
+and queued with ``view.save``; a sync every ``SYNC_EVERY`` items and one at the end send them.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from vault_client.errors import Cancelled, UsageError
 
 EXPORT_PASSWORD_ENV = "BV_EXPORT_PASSWORD_FILE"
 PROGRESS_MIN_ITEMS = 200
+SYNC_EVERY = 500  # items per sync while importing: the sync engine's batch size
 _PLURAL = {"identity": "identities"}
 _FORMATS_HELP = ("bitwarden-json, bitwarden-csv, 1pux, 1password-csv, keepassxc-csv, keepass-xml, "
                  "chrome-csv, firefox-csv, blindvault, blindvault-json, or auto")
@@ -101,8 +102,6 @@ def import_(
                 deduper = importers.Deduper(e.item for e in ctx.view.entries([vault_id], trashed=None))
                 parsed = [p for p in parsed if not deduper.is_duplicate(p.item)]
             _save_all(ctx, vault_id, [p.item for p in parsed])
-            if parsed:
-                ctx.sync_quietly()
         summary = _summary(fmt, file, result, parsed, len(result.items) - len(parsed), vault_id, dry_run)
         if json_:
             output.emit_json(summary)
@@ -113,19 +112,35 @@ def import_(
 
 
 def _save_all(ctx: Context, vault_id: str, items: list) -> None:
-    if len(items) < PROGRESS_MIN_ITEMS or not sys.stderr.isatty():
-        for item in items:
+    """Seal and queue every item, syncing every ``SYNC_EVERY`` items and once at the end.
+
+    Syncing as it goes keeps the queue of local writes short (each save looks through it) and
+    sends the items in the server's batch size; offline, the rest simply stays queued."""
+    online = True
+    bar, task = _progress(len(items))
+    try:
+        for done, item in enumerate(items, 1):
             ctx.view.save(vault_id, item)
-        return
+            if bar is not None:
+                bar.advance(task)
+            if online and (done % SYNC_EVERY == 0 or done == len(items)):
+                online = not ctx.sync_quietly().get("offline")
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
+def _progress(total: int) -> tuple[Any, Any]:
+    """A rich progress bar on stderr for a large import at a terminal, else ``(None, None)``."""
+    if total < PROGRESS_MIN_ITEMS or not sys.stderr.isatty():
+        return None, None
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("import", total=len(items))
-        for item in items:
-            ctx.view.save(vault_id, item)
-            bar.advance(task)
+    bar = Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=Console(stderr=True), transient=True)
+    bar.start()
+    return bar, bar.add_task("import", total=total)
 
 
 def _summary(fmt: str, file: Path, result: Any, parsed: list, duplicates: int, vault_id: str | None,
