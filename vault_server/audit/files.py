@@ -9,9 +9,9 @@ two steps:
    such as ids and digests, Argon2id strings), then stretches that do not read as text are
    dropped (``text.is_text``);
 2. once the database has been read, what remains is cut again by the metadata the audit
-   accounted for: text values that passed their column checks (emails, device names...), the
-   schema as SQLite stores it, and the schema's identifiers and SQL words. What still reads as
-   text after that is flagged.
+   accounted for: text values that passed their column checks (emails, device names...) and the
+   schema as SQLite stores it; a stretch made mostly of the schema's identifiers and SQL words
+   (an older copy of the schema) is accounted for too. What still reads as text is flagged.
 
 The files are read before the database is opened, so the scan sees them as they were (closing
 the last connection to a SQLite database may checkpoint and remove its WAL).
@@ -29,6 +29,7 @@ from vault_server.audit.text import MIN_RUN, excerpt, is_text, printable_runs
 
 CHUNK = 16 * 1024 * 1024
 MAX_FINDINGS_PER_FILE = 20
+SCHEMA_SHARE = 0.8  # a stretch whose letters are this much schema words is schema text
 _CUT = "\0"
 # Applied in this order: a timestamp's year would otherwise be eaten by the hex run before it.
 _SHAPES = [re.compile(p) for p in (
@@ -118,7 +119,8 @@ class Accounted:
         for group in self._by_prefix.values():
             group.sort(key=len, reverse=True)
 
-    def cut(self, text: str) -> str:
+    def unaccounted(self, text: str) -> list[str]:
+        """The stretches of ``text`` that still read as text once known metadata is cut out."""
         out: list[str] = []
         i, n = 0, len(text)
         while i < n:
@@ -130,7 +132,13 @@ class Accounted:
             else:
                 out.append(text[i])
                 i += 1
-        return _WORD.sub(lambda m: _CUT if m.group() in self.vocabulary else m.group(), "".join(out))
+        return [p for p in _text_pieces("".join(out)) if not self._schema_like(p)]
+
+    def _schema_like(self, text: str) -> bool:
+        """Mostly identifiers and SQL words of this schema (say, an older page of it in the WAL)."""
+        words = _WORD.findall(text)
+        known = sum(len(w) for w in words if w in self.vocabulary)
+        return known >= SCHEMA_SHARE * sum(len(w) for w in words)
 
 
 def classify(files: list[FileScan], db: DatabaseScan) -> list[Finding]:
@@ -139,7 +147,7 @@ def classify(files: list[FileScan], db: DatabaseScan) -> list[Finding]:
     findings: list[Finding] = []
     for f in files:
         for offset, candidate in f.candidates:
-            for piece in _text_pieces(accounted.cut(candidate)):
+            for piece in accounted.unaccounted(candidate):
                 f.flagged += 1
                 if f.flagged <= MAX_FINDINGS_PER_FILE:
                     findings.append(Finding(f"file {f.name}", f"readable text: {excerpt(piece)!r}",
