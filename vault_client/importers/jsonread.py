@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from vault_client.importers.common import MAX_INPUT_BYTES, ImportFormatError
+from vault_client.importers.common import MAX_INPUT_BYTES, EntryError, ImportFormatError
 from vault_client.importers.csvread import decode
 
 
@@ -35,7 +35,5 @@ def expect(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
     if value is None and kind in (list, dict):
         return kind()
     if not isinstance(value, kind):
-        from vault_client.importers.common import EntryError
-
         raise EntryError(f"{what} has the wrong type")
     return value

@@ -102,23 +102,28 @@ def parse(data: bytes) -> ParseResult:
     result = ParseResult(NAME)
     result.not_carried.update({"1Password ids", "icons", "Watchtower settings", "password strength scores"})
     index = 0
-    for account in doc["accounts"]:
-        vaults = expect(account, dict, "an account").get("vaults") if isinstance(account, dict) else []
-        for vault in vaults if isinstance(vaults, list) else []:
-            if not isinstance(vault, dict):
+    for vault in _vaults(doc["accounts"]):
+        attrs = vault.get("attrs") if isinstance(vault.get("attrs"), dict) else {}
+        folder = as_text(attrs.get("name"))
+        for entry in vault.get("items") if isinstance(vault.get("items"), list) else []:
+            index += 1
+            where = f"item {index}"
+            try:
+                draft = _item(entry, folder, result, where)
+            except EntryError as exc:
+                result.problem(where, str(exc))
                 continue
-            attrs = vault.get("attrs") if isinstance(vault.get("attrs"), dict) else {}
-            folder = as_text(attrs.get("name"))
-            for entry in vault.get("items") if isinstance(vault.get("items"), list) else []:
-                index += 1
-                where = f"item {index}"
-                try:
-                    draft = _item(entry, folder, result, where)
-                except EntryError as exc:
-                    result.problem(where, str(exc))
-                    continue
-                result.add(where, draft)
+            result.add(where, draft)
     return result
+
+
+def _vaults(accounts: list[Any]) -> list[dict[str, Any]]:
+    """Every vault object of every account (anything else in those lists is not a vault)."""
+    out: list[dict[str, Any]] = []
+    for account in accounts:
+        vaults = account.get("vaults") if isinstance(account, dict) else None
+        out += [v for v in vaults if isinstance(v, dict)] if isinstance(vaults, list) else []
+    return out
 
 
 def _item(entry: Any, folder: str, result: ParseResult, where: str) -> Draft:
