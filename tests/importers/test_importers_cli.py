@@ -132,7 +132,8 @@ def test_malformed_input_imports_nothing(server_url: str, tmp_path: Path) -> Non
     for fmt, data in [("bitwarden-json", sample("bitwarden.json")[:1500]),
                       ("bitwarden-csv", sample("chrome.csv")),
                       ("keepass-xml", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "e">]><KeePassFile/>'),
-                      ("1pux", make_1pux(b'{"accounts": []}', {"files/zeros": bytes(8 * 2**20)}))]:
+                      ("1pux", make_1pux(b'{"accounts": []}', {"files/zeros": bytes(8 * 2**20)})),
+                      ("blindvault", sample("chrome.csv"))]:
         path = tmp_path / f"bad.{fmt}"
         path.write_bytes(data)
         result = a.run("import", fmt, str(path))

@@ -66,6 +66,9 @@ def _parse(format: str, data: bytes) -> tuple[str, Any]:
     try:
         fmt = importers.detect(data) if format == "auto" else format
         if fmt == importers.SEALED_FORMAT:
+            if not data.startswith(importers.SEALED_HEADER):
+                raise importers.ImportFormatError("this is not an encrypted Blindvault export (it does "
+                                                  "not start with the export header)")
             password = prompts.account_password("Export password: ", env=EXPORT_PASSWORD_ENV)
             data, fmt = export.open_sealed(data, password), "blindvault-json"
         return fmt, importers.parse(fmt, data)
