@@ -213,3 +213,15 @@ def test_every_parsed_item_is_a_valid_document() -> None:
                       ("keepass-xml", "keepass.xml"), ("bitwarden-csv", "bitwarden.csv")]:
         for parsed in importers.parse(fmt, sample(name)).items:
             assert Item.from_bytes(parsed.item.to_bytes()).to_dict() == parsed.item.to_dict()
+
+
+def test_unknown_source_fields_become_custom_fields() -> None:
+    """A key no rule knows (a newer exporter's) is carried as a custom field, not dropped."""
+    bitwarden = importers.parse("bitwarden-json", b'{"items": [{"type": 1, "name": "a", "newFlag": true,'
+                                                  b' "login": {"username": "u", "passkeyHint": "yubikey"},'
+                                                  b' "card": null}]}')
+    assert custom(bitwarden.items[0].item) == {"newFlag": ("true", False), "passkeyHint": ("yubikey", False)}
+    pux = importers.parse("1pux", b'{"accounts": [{"vaults": [{"attrs": {"name": "V"}, "items": [{"categoryUuid":'
+                                  b' "003", "overview": {"title": "n"}, "details": {"notesPlain": "x",'
+                                  b' "newSection": {"k": 1}}}]}]}]}')
+    assert custom(pux.items[0].item) == {"newSection": ('{"k": 1}', False)}

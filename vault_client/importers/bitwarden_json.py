@@ -20,7 +20,6 @@ value of its own: reported as skipped).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from vault_client.importers.common import (
@@ -31,6 +30,7 @@ from vault_client.importers.common import (
     ParseResult,
     as_text,
     iso_timestamp,
+    keep_unknown,
 )
 from vault_client.importers.jsonread import expect, load
 
@@ -106,7 +106,7 @@ def _item(entry: Any, folders: dict[str, str], collections: dict[str, str], resu
     elif kind == 5:
         ssh = expect(entry.get("sshKey"), dict, "sshKey")
         _mapped(ssh, _SSH, draft)
-        _keep_unknown(ssh, set(_SSH), draft)
+        keep_unknown(ssh, set(_SSH), draft)
         draft.add_tag("ssh key")
     for i, field in enumerate(expect(entry.get("fields"), list, "fields"), 1):
         field = expect(field, dict, f"custom field {i}")
@@ -120,7 +120,7 @@ def _item(entry: Any, folders: dict[str, str], collections: dict[str, str], resu
         draft.add_history(old.get("password"), old.get("lastUsedDate"))
     known = _METADATA | {"name", "notes", "favorite", "fields", "login", "card", "identity",
                          "sshKey", "passwordHistory", "creationDate", "deletedDate"}
-    _keep_unknown(entry, known, draft)
+    keep_unknown(entry, known, draft)
     return draft
 
 
@@ -136,7 +136,7 @@ def _login(login: dict[str, Any], draft: Draft, result: ParseResult, where: str)
         result.not_carried.add("password revision date")
     if "autofillOnPageLoad" in login:
         result.not_carried.add("autofill settings")
-    _keep_unknown(login, {"uris", "username", "password", "totp", "fido2Credentials",
+    keep_unknown(login, {"uris", "username", "password", "totp", "fido2Credentials",
                           "passwordRevisionDate", "autofillOnPageLoad"}, draft)
 
 
@@ -149,7 +149,7 @@ def _card(card: dict[str, Any], draft: Draft) -> None:
     else:
         draft.add_custom("expiry month", month)
         draft.add_custom("expiry year", year)
-    _keep_unknown(card, set(_CARD) | {"expMonth", "expYear"}, draft)
+    keep_unknown(card, set(_CARD) | {"expMonth", "expYear"}, draft)
 
 
 def _identity(identity: dict[str, Any], draft: Draft) -> None:
@@ -158,19 +158,10 @@ def _identity(identity: dict[str, Any], draft: Draft) -> None:
     lines = [as_text(identity.get(k)) for k in ("address1", "address2", "address3")]
     draft.set("address", "\n".join(line for line in lines if line))
     _mapped(identity, _IDENTITY_CUSTOM, draft)
-    _keep_unknown(identity, set(_IDENTITY) | set(_IDENTITY_CUSTOM) | {"address1", "address2", "address3"},
+    keep_unknown(identity, set(_IDENTITY) | set(_IDENTITY_CUSTOM) | {"address1", "address2", "address3"},
                   draft)
 
 
 def _mapped(section: dict[str, Any], names: dict[str, tuple[str, bool]], draft: Draft) -> None:
     for key, (label, concealed) in names.items():
         draft.add_custom(label, section.get(key), concealed=concealed)
-
-
-def _keep_unknown(section: dict[str, Any], known: set[str], draft: Draft) -> None:
-    """Keys this importer does not know become custom fields (objects as compact JSON)."""
-    for key, value in section.items():
-        if key in known or value in (None, "", [], {}):
-            continue
-        text = value if isinstance(value, (str, int, float, bool)) else json.dumps(value, ensure_ascii=False)
-        draft.add_custom(key, text)

@@ -12,6 +12,7 @@ password).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -309,3 +310,13 @@ def split_tags(text: object) -> list[str]:
 def utc_stamp() -> str:
     """The current time as a document timestamp (for items the source had in its trash)."""
     return format_timestamp(utc_now())
+
+
+def keep_unknown(section: dict, known: set[str], draft: Draft) -> None:
+    """Keys of a source object that no importer rule knows become custom fields (objects and
+    lists as compact JSON), so a field a newer exporter adds is carried, not dropped."""
+    for key, value in section.items():
+        if key in known or value in (None, "", [], {}):
+            continue
+        text = value if isinstance(value, (str, int, float, bool)) else json.dumps(value, ensure_ascii=False)
+        draft.add_custom(str(key), text)

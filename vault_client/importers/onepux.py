@@ -41,6 +41,7 @@ from vault_client.importers.common import (
     ImportFormatError,
     ParseResult,
     as_text,
+    keep_unknown,
     unix_timestamp,
     utc_stamp,
 )
@@ -54,6 +55,8 @@ MAX_RATIO = 200          # declared size / compressed size, for members larger t
 MAX_DATA_BYTES = MAX_INPUT_BYTES
 MAX_TOTAL_BYTES = 4 * MAX_INPUT_BYTES
 _LOGIN_DESIGNATIONS = ("username", "password")
+_DETAILS = {"loginFields", "notesPlain", "sections", "passwordHistory", "password", "documentAttributes",
+            "attachments"}
 
 
 def read_export_data(data: bytes) -> bytes:
@@ -173,4 +176,5 @@ def _item(entry: Any, folder: str, result: ParseResult, where: str) -> Draft:
                     "items have no attachments; keep the file elsewhere")
     for _ in expect(details.get("attachments"), list, "attachments"):
         result.skip(where, "attachment", "items have no attachments; keep the file elsewhere")
+    keep_unknown(details, _DETAILS, draft)
     return draft
