@@ -63,6 +63,9 @@ FILE_CASES = [
     ("1pux", _bomb_1pux(), "would expand"),
     # a 1PUX member that is larger than its declared size
     ("1pux", _lying_size_1pux(), "export.data cannot be decompressed"),
+    # groups nested deeper than any real database
+    ("keepass-xml", b"<KeePassFile><Root>" + b"<Group><Name>g</Name>" * 5000 + b"</Group>" * 5000
+     + b"</Root></KeePassFile>", "nested too deeply"),
     # our own format with the wrong version
     ("blindvault-json", b'{"format": "blindvault-export", "version": 9, "items": []}', "unsupported"),
 ]

@@ -82,7 +82,10 @@ def parse(data: bytes) -> ParseResult:
     result.not_carried.update({"KeePass ids", "icons", "colors", "auto-type settings", "usage counts"})
     meta = root.find("Meta")
     recycle = (meta.findtext("RecycleBinUUID") or "").strip() if meta is not None else ""
-    _walk(top, [], recycle, False, result, [0], top=True)
+    try:
+        _walk(top, [], recycle, False, result, [0], top=True)
+    except RecursionError:
+        raise ImportFormatError("groups are nested too deeply") from None
     return result
 
 
