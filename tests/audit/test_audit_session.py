@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.audit.session import Session, run_session
+from tests.audit.session import run_session
 from tests.helpers.pg import temporary_pg_database
 from tests.helpers.server_proc import ServerProcess, server_command
 

@@ -10,6 +10,7 @@ import typer
 from vault_client.cli import account_cmds, agent_cmds, credential_cmds, edit_cmds, item_cmds, vault_cmds
 from vault_client.cli import transfer_cmds
 from vault_client.cli import daily_cmds
+from vault_client.cli import server_view_cmd  # noqa: F401 - registers `bv account server-view`
 from vault_client.errors import BvError, ExitStatus
 
 app = typer.Typer(
