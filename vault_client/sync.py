@@ -82,11 +82,17 @@ class SyncEngine:
         if not isinstance(vaults, list) or not isinstance(removed, list):
             raise IntegrityFailure("the sync answer is malformed")
         prepared = [self._verify_vault(doc) for doc in vaults]
-        for vault_row, rows in prepared:
+        listed = [_uuid(doc.get("vault_id"), "?") for doc in vaults]
+        for vid in listed:
+            if listed.count(vid) > 1:
+                raise _fail(vid, "the vault was sent twice")
+        for vid in cursors:  # a vault this device knows must be listed, or said to be removed
+            if vid not in listed and vid not in removed:
+                raise _fail(vid, "the server left the vault out of its answer")
+        for vault_row, rows in filter(None, prepared):
             with self.cache.transaction():
                 self.cache.put_vault(vault_row)
-                for row in rows:
-                    self.cache.put_item(row)
+                self.cache.put_items(rows)
             report.pulled += len(rows)
         for vid in removed:
             if isinstance(vid, str) and self.cache.vault(vid):
@@ -95,7 +101,9 @@ class SyncEngine:
                 report.removed_vaults.append(vid)
         return report
 
-    def _verify_vault(self, doc: Any) -> tuple[VaultRow, list[ItemRow]]:
+    def _verify_vault(self, doc: Any) -> tuple[VaultRow, list[ItemRow]] | None:
+        """The vault row and changed items to store, once verified; None when the server reports
+        exactly the state this device verified last (the common case of a sync with no news)."""
         if not isinstance(doc, dict):
             raise IntegrityFailure("the sync answer is malformed")
         vault_id = _uuid(doc.get("vault_id"), "?")
@@ -123,27 +131,34 @@ class SyncEngine:
                 raise _fail(vault_id, "the vault key was rolled back to an older generation")
             if version < known.manifest_version:
                 raise _fail(vault_id, f"the vault was rolled back (manifest {version} < {known.manifest_version})")
-            if version == known.manifest_version and (mac != known.manifest_mac or items):
+            if version == known.manifest_version and mac != known.manifest_mac:
                 raise _fail(vault_id, "the manifest changed without a new version")
             if seq < known.seq:
                 raise _fail(vault_id, "the change counter went backwards")
         if m_generation != generation:
             raise _fail(vault_id, "the manifest is for another key generation")
+        if (known is not None and not items and version == known.manifest_version and seq == known.seq
+                and generation == known.key_generation and role == known.role
+                and wrapped == known.wrapped_vault_key):
+            return None  # same manifest (checked above), same items: verified when it was stored
         if wrapped is None:
             wrapped = self._adopt_pending_grant(vault_id, generation, role, doc.get("pending_grant"))
         vault_key = self.keys.open_vault_key(vault_id, generation, wrapped)
 
-        current = {row.item_id: row for row in self.cache.items(vault_id)}
+        # The manifest covers every item, so its check reads every (id, revision, hash) this
+        # device holds, but never the blobs: only changed items are decrypted.
+        vid = UUID(vault_id)
+        current = {item_id: (revision, digest) for item_id, revision, digest in self.cache.manifest_entries(vault_id)}
         changed: dict[str, ItemRow] = {}
         for entry in items:
-            row = self._verify_item(entry, vault_id, vault_key, current)
+            row = self._verify_item(entry, vault_id, vid, vault_key, current)
             if row.item_id in changed:
                 raise _fail(vault_id, f"item {row.item_id} was sent twice")
             changed[row.item_id] = row
-        current.update(changed)
-        entries = [(UUID(r.item_id), r.revision, r.hash) for r in current.values()]
+        current.update((r.item_id, (r.revision, r.hash)) for r in changed.values())
+        entries = [(UUID(item_id), revision, digest) for item_id, (revision, digest) in current.items()]
         try:
-            crypto.verify_manifest(vault_key, UUID(vault_id), version, generation, entries, mac)
+            crypto.verify_manifest(vault_key, vid, version, generation, entries, mac)
         except crypto.CryptoError:
             raise _fail(vault_id, "the manifest does not match the items (an item was dropped, "
                                   "added, replayed or rolled back)") from None
@@ -172,11 +187,17 @@ class SyncEngine:
         self.api.store_vault_key(vault_id, generation, b64e(wrapped))
         return wrapped
 
-    def _verify_item(self, entry: Any, vault_id: str, vault_key: crypto.SecretBytes,
-                     current: dict[str, ItemRow]) -> ItemRow:
+    def _verify_item(self, entry: Any, vault_id: str, vid: UUID, vault_key: crypto.SecretBytes,
+                     current: dict[str, tuple[int, bytes | None]]) -> ItemRow:
+        """Check one changed item against what this device holds (``current``: item id ->
+        revision and blob hash) and open it; the row to store."""
         if not isinstance(entry, dict):
             raise _fail(vault_id, "malformed item record")
-        item_id = _uuid(entry.get("item_id"), vault_id)
+        try:
+            iid = UUID(str(entry.get("item_id")))
+        except ValueError:
+            raise _fail(vault_id, "malformed item id") from None
+        item_id = str(iid)
         revision = _int(entry, "revision", vault_id, 1)
         seq = _int(entry, "seq", vault_id)
         raw = entry.get("blob")
@@ -187,14 +208,15 @@ class SyncEngine:
         digest = None if blob is None else crypto.blob_hash(blob)
         old = current.get(item_id)
         if old is not None:
-            if revision < old.revision:
+            old_revision, old_hash = old
+            if revision < old_revision:
                 raise _fail(vault_id, f"item {item_id} was rolled back to revision {revision} "
-                                      f"(this device has seen {old.revision})")
-            if revision == old.revision and digest != old.hash:
+                                      f"(this device has seen {old_revision})")
+            if revision == old_revision and digest != old_hash:
                 raise _fail(vault_id, f"item {item_id} changed without a new revision")
         if blob is not None:
             try:
-                plaintext = crypto.open_item(vault_key, UUID(vault_id), UUID(item_id), revision, blob)
+                plaintext = crypto.open_item(vault_key, vid, iid, revision, blob)
                 Item.from_bytes(plaintext)
             except crypto.CryptoError:
                 raise _fail(vault_id, f"item {item_id} revision {revision} does not decrypt: it was "
@@ -222,7 +244,7 @@ class SyncEngine:
             if not batch:
                 return
             vault_key = self.keys.vault_key(vault)
-            entries = {r.item_id: (r.revision, r.hash) for r in self.cache.items(vault_id)}
+            entries = {i: (rev, h) for i, rev, h in self.cache.manifest_entries(vault_id)}  # no blobs
             entries.update({r.item_id: (r.revision, r.hash) for r in new_rows})
             version = vault.manifest_version + 1
             mac = crypto.manifest_mac(vault_key, UUID(vault_id), version, vault.key_generation,
