@@ -141,6 +141,8 @@ def test_malformed_input_imports_nothing(server_url: str, tmp_path: Path) -> Non
         assert result.code == 1 and result.err.startswith("bv: error: The file cannot be imported"), result
     assert json.loads(a.ok("list", "--json").out) == []
 
+    dry = a.ok("import", "chrome-csv", str(bad), "--dry-run")      # a dry run lists every bad entry
+    assert "Would import 2 items" in dry.out and "line 3: 3 cells where the header has 4" in dry.out
     kept = a.ok("import", "chrome-csv", str(bad), "--keep-going")
     assert "Imported 2 items" in kept.out and "line 3: 3 cells where the header has 4" in kept.out
     assert len(json.loads(a.ok("list", "--json").out)) == 2

@@ -91,7 +91,7 @@ def import_(
     def go(ctx: Context) -> None:
         data = _read(file)
         fmt, result = _parse(format.strip().lower(), data)
-        if result.problems and not keep_going:
+        if result.problems and not keep_going and not dry_run:
             first = result.problems[0]
             more = f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""
             raise export.ImportFailed(f"{first}{more}",
@@ -185,7 +185,9 @@ def _print_summary(s: dict[str, Any]) -> None:
     if s["duplicates"]:
         output.out(f"  {s['duplicates']} item(s) already in the vault were not imported again "
                    "(--allow-duplicates imports them)")
-    for title, key in (("Skipped", "skipped"), ("Bad entries skipped (--keep-going)", "bad_entries")):
+    bad = ("Bad entries (the import stops on these unless --keep-going)" if s["dry_run"]
+           else "Bad entries skipped (--keep-going)")
+    for title, key in (("Skipped", "skipped"), (bad, "bad_entries")):
         if s[key]:
             output.out(f"{title}:")
             for line in s[key]:
