@@ -102,7 +102,7 @@ def test_keepass_xml_real_exports() -> None:
     assert other["delentry"].trashed is not None                 # in the recycle bin
     assert other["Subsub Entry"].folder == "Windows/Subsub"
     assert custom(other["Sample Entry 2"])["override URL"] == ("http://override.net/", False)
-    assert [s.what for s in result.skipped] == ["attachment 'myattach.txt'"] * 2
+    assert [s.what for s in result.skipped] == ["attachment 'myattach.txt'"] * 2 + ["group notes"]
 
 
 def test_keepassxc_csv_groups() -> None:

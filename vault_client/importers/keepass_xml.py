@@ -96,6 +96,9 @@ def _walk(group: ET.Element, path: list[str], recycle: str, trashed: bool, resul
     name = (group.findtext("Name") or "").strip() or "group"
     is_bin = bool(recycle) and (group.findtext("UUID") or "").strip() == recycle
     here = path if top or is_bin else path + [name]
+    if (group.findtext("Notes") or "").strip():
+        result.skip(f"group {'/'.join(here) or name!r}", "group notes",
+                    "folders have no notes; copy them into an item if you need them")
     for child in group:
         if child.tag == "Entry":
             _entry_into(child, here, trashed or is_bin, result, counter)
