@@ -116,7 +116,7 @@ def test_1pux(as_zip: bool) -> None:
     assert custom(nas) == {"category": ("Server", False), "URL": ("https://nas.local", False),
                            "username": ("admin", False), "password": ("s3rver!", True)}
     assert [str(s) for s in result.skipped] == [
-        "item 6: document 'passport-scan.pdf' not imported (items have no attachments; keep the file elsewhere)"]
+        "item 6: document 'passport-scan.pdf' not imported (importing attached files is not supported yet; keep the file elsewhere)"]
 
 
 def test_1password_csv() -> None:

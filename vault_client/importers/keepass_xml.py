@@ -166,7 +166,7 @@ def _draft(entry: ET.Element, strings: dict[str, tuple[str, bool]], path: list[s
         draft.trashed = utc_stamp()
     for binary in entry.findall("Binary"):
         result.skip(where, f"attachment {(binary.findtext('Key') or '')[:60]!r}",
-                    "items have no attachments; keep the file elsewhere")
+                    "importing attached files is not supported yet; keep the file elsewhere")
     history = entry.find("History")
     for old in history.findall("Entry") if history is not None else []:
         password = _strings(old).get("Password", ("", False))[0]

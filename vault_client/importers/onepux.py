@@ -1,7 +1,7 @@
 """1Password 1PUX export (1Password 8: File > Export > 1PUX), a zip archive.
 
 Members: ``export.attributes`` (version), ``export.data`` (JSON, below) and ``files/`` (document
-and attachment contents, not imported: items have no attachments; each one is reported). The zip
+and attachment contents: importing attached files is not supported yet; each one is reported). The zip
 is checked before anything is decompressed: member count, each member's declared size and
 compression ratio, and the total declared size, so a zip bomb is refused unread; reading is then
 bounded by the declared size.
@@ -173,8 +173,8 @@ def _item(entry: Any, folder: str, result: ParseResult, where: str) -> Draft:
     document = details.get("documentAttributes")
     if isinstance(document, dict):
         result.skip(where, f"document {as_text(document.get('fileName'))[:60]!r}",
-                    "items have no attachments; keep the file elsewhere")
+                    "importing attached files is not supported yet; keep the file elsewhere")
     for _ in expect(details.get("attachments"), list, "attachments"):
-        result.skip(where, "attachment", "items have no attachments; keep the file elsewhere")
+        result.skip(where, "attachment", "importing attached files is not supported yet; keep the file elsewhere")
     keep_unknown(details, _DETAILS, draft)
     return draft
