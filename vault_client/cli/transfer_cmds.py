@@ -228,6 +228,10 @@ def export(
         else:
             data = exports.to_json(items) if fmt == "json" else exports.to_csv(items)
         _write_new(file, data)
+        attached = sum(1 for item in items if getattr(item, "attachments", None))
+        if attached:
+            output.warn(f"{attached} item(s) have attached files: the export keeps their references "
+                        "and keys, not the files; download them separately to keep them")
         output.out(f"Exported {len(items)} item{'s' if len(items) != 1 else ''} to {file} ({fmt}, mode 0600).")
         if fmt == "blindvault":
             output.out(f"Import it with `bv import blindvault {file}`; without the export password "
