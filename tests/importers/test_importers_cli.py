@@ -39,13 +39,15 @@ def test_import_every_format_then_reimport_without_duplicates(server_url: str, t
     pux = tmp_path / "anna.1pux"
     pux.write_bytes(make_1pux(sample("1password-export.data.json")))
     files = [(fmt, str(SAMPLES / name), n) for fmt, name, n in SAMPLE_COUNTS] + [("1pux", str(pux), 6)]
-    total = 0
+    total, duplicates = 0, {}
     for fmt, path, count in files:
-        # A fresh vault per format would hide cross-format duplicates, so count what is new.
         summary = _import(a, "auto", path)
         assert summary["format"] == fmt
         total += summary["imported"]
+        duplicates[fmt] = summary["duplicates"]
         assert summary["imported"] + summary["duplicates"] == count
+    # The Bitwarden CSV holds two entries the Bitwarden JSON already brought (same content key).
+    assert duplicates["bitwarden-json"] == 0 and duplicates["bitwarden-csv"] == 2
     assert a.ok("get", "bank.example", "--field", "password").out.strip() == "p@ss"
 
     some = [f for f in files if f[0] in ("bitwarden-json", "keepass-xml", "1pux", "firefox-csv")]
