@@ -5,9 +5,9 @@ its free pages, the write-ahead log with older page images, the shared-memory in
 file someone left there. Every run of readable characters (``text.printable_runs``) is reduced in
 two steps:
 
-1. structured metadata is cut out by its shape wherever it appears (timestamps, lower-case hex
-   such as ids and digests, Argon2id strings), then stretches that do not read as text are
-   dropped (``text.is_text``);
+1. structured metadata is cut out by its shape wherever it appears (timestamps, hex such as
+   ids and digests, Argon2id strings), then stretches that do not read as text are dropped
+   (``text.is_text``);
 2. once the database has been read, what remains is cut again by the metadata the audit
    accounted for: text values that passed their column checks (emails, device names...) and the
    schema as SQLite stores it; a stretch made mostly of the schema's identifiers and SQL words
@@ -36,7 +36,7 @@ _SHAPES = [re.compile(p) for p in (
     r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[+-]\d{2}:?\d{2}|Z)?",
     ARGON2_PATTERN,
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-    r"[0-9a-f]{16,}",
+    r"[0-9a-f]{10,}|[0-9A-F]{16,}",
 )]
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -55,6 +55,11 @@ class FileScan:
 
 def _text_pieces(text: str) -> list[str]:
     return [p for p in text.split(_CUT) if len(p) >= MIN_RUN and is_text(p)]
+
+
+def _byte_offset(text: str, piece: str) -> int:
+    """Where ``piece`` starts in ``text``, in bytes (pieces are substrings of what they came from)."""
+    return len(text[: max(text.find(piece), 0)].encode("utf-8", "surrogateescape"))
 
 
 def _cut_shapes(text: str) -> str:
@@ -95,7 +100,7 @@ def scan_file(path: Path, root: Path) -> FileScan:
     for offset, run in _runs_in_chunks(path):
         scan.runs += 1
         for piece in _text_pieces(_cut_shapes(run)):
-            scan.candidates.append((offset, piece))
+            scan.candidates.append((offset + _byte_offset(run, piece), piece))
     return scan
 
 
@@ -151,7 +156,7 @@ def classify(files: list[FileScan], db: DatabaseScan) -> list[Finding]:
                 f.flagged += 1
                 if f.flagged <= MAX_FINDINGS_PER_FILE:
                     findings.append(Finding(f"file {f.name}", f"readable text: {excerpt(piece)!r}",
-                                            f"offset {offset}"))
+                                            f"offset {offset + _byte_offset(candidate, piece)}"))
                 elif f.flagged == MAX_FINDINGS_PER_FILE + 1:
                     findings.append(Finding(f"file {f.name}", "more readable text; only the first "
                                             f"{MAX_FINDINGS_PER_FILE} stretches are listed"))

@@ -86,8 +86,7 @@ class DatabaseScan:
 SQL_WORDS = frozenset(
     "CREATE TABLE INDEX UNIQUE ON NOT NULL PRIMARY KEY FOREIGN REFERENCES DELETE UPDATE CASCADE SET "
     "CONSTRAINT CHECK IN VARCHAR CHAR BLOB INTEGER BIGINT SMALLINT DATETIME TIMESTAMP BOOLEAN TEXT REAL "
-    "NUMERIC FLOAT DEFAULT AUTOINCREMENT IF EXISTS WITHOUT ROWID COLLATE AND OR table index view trigger "
-    "SQLite format".split()
+    "NUMERIC FLOAT DEFAULT AUTOINCREMENT IF EXISTS WITHOUT ROWID COLLATE AND OR table index view trigger".split()
 )
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -122,7 +121,11 @@ def scan_database(conn: Connection) -> DatabaseScan:
     return scan
 
 
+SQLITE_HEADER = "SQLite format 3"  # the first bytes of every database file (and of page 1 in a WAL)
+
+
 def _read_sqlite_schema(conn: Connection, scan: DatabaseScan) -> None:
+    scan.schema_texts.add(SQLITE_HEADER)
     for kind, name, tbl_name, sql in conn.exec_driver_sql(
             "SELECT type, name, tbl_name, sql FROM sqlite_master"):
         scan.schema_texts.add(f"{kind}{name}{tbl_name}")

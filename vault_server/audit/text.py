@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import math
 import re
+from itertools import accumulate
+from operator import sub
 
 TEXT_BITS = 32.0
 MIN_RUN = 8
@@ -56,18 +58,26 @@ class TextModel:
         self.p_non_ascii = {n: (letter / _CODE_POINTS[n], other / _CODE_POINTS[n])
                             for n, (letter, other) in non_ascii.items()}
         self.mass = sum(p.values()) + sum(letter + other for letter, other in non_ascii.values())
-        # Evidence for text, in bits, of each ASCII character: log2(p_text(c) / (1/256)).
-        self._bits = {ch: math.log2(q * 256) for ch, q in p.items()}
+        # Evidence for text, in bits, of each character: log2(p_text(c) / p_random(c)), where
+        # p_random(c) = 256^-(its UTF-8 length); filled in on first use for non-ASCII characters.
+        self.bits = _Bits(self)
+        self.bits.update({ch: math.log2(q * 256) for ch, q in p.items()})
 
-    def bits(self, ch: str) -> float:
-        b = self._bits.get(ch)
-        if b is not None:
-            return b
+
+class _Bits(dict):
+    def __init__(self, model: TextModel):
+        super().__init__()
+        self._model = model
+
+    def __missing__(self, ch: str) -> float:
         if ord(ch) < 0x80:
-            return -8.0  # a control character
-        n = len(ch.encode("utf-8", "surrogatepass"))
-        letter, other = self.p_non_ascii[n]
-        return math.log2(letter if ch.isalpha() else other) + 8 * n
+            bits = -8.0  # a control character
+        else:
+            n = len(ch.encode("utf-8", "surrogatepass"))
+            letter, other = self._model.p_non_ascii.get(n, (2.0 ** -40, 2.0 ** -40))
+            bits = math.log2(letter if ch.isalpha() else other) + 8 * n
+        self[ch] = bits
+        return bits
 
 
 _FEW_NON_ASCII = {2: (0.02, 0.003), 3: (0.01, 0.002), 4: (0.001, 0.0002)}
@@ -81,16 +91,42 @@ MODELS = (
 )
 
 
+def _kadane(bits: dict[str, float], text: str) -> float:
+    # Best stretch = max over i of (prefix sum at i) - (lowest prefix sum before i).
+    sums = list(accumulate(map(bits.__getitem__, text), initial=0.0))
+    return max(map(sub, sums, accumulate(sums, min)))
+
+
+class _Optimist(dict):
+    """Per character, the best bits any model gives it: a cheap upper bound of every model."""
+
+    def __missing__(self, ch: str) -> float:
+        bits = max(model.bits[ch] for model in MODELS)
+        self[ch] = bits
+        return bits
+
+
+_OPTIMIST = _Optimist()
+
+
+def best_bits(text: str) -> float:
+    """The score of the highest-scoring stretch of ``text`` under any model (fast path)."""
+    if _kadane(_OPTIMIST, text) < TEXT_BITS:
+        return 0.0  # below the threshold under every model; the exact figure does not matter
+    return max(_kadane(model.bits, text) for model in MODELS)
+
+
 def best_stretch(text: str) -> tuple[float, int, int]:
     """The highest-scoring stretch of ``text`` under any model: (bits, start, end)."""
     best = (0.0, 0, 0)
     for model in MODELS:
+        bits = model.bits
         top, top_start, top_end = 0.0, 0, 0
         run, start = 0.0, 0
         for i, ch in enumerate(text):
             if run <= 0.0:
                 run, start = 0.0, i
-            run += model.bits(ch)
+            run += bits[ch]
             if run > top:
                 top, top_start, top_end = run, start, i + 1
         if top > best[0]:
@@ -100,34 +136,57 @@ def best_stretch(text: str) -> tuple[float, int, int]:
 
 def is_text(text: str) -> bool:
     """True when some stretch of at least ``MIN_RUN`` characters is text beyond reasonable doubt."""
+    if best_bits(text) < TEXT_BITS:
+        return False
     bits, start, end = best_stretch(text)
     return bits >= TEXT_BITS and end - start >= MIN_RUN
 
 
-# A run of readable characters, in bytes decoded as UTF-8 with undecodable bytes escaped as lone
-# surrogates: anything but C0/C1 controls (tab, newline and return allowed) and escaped bytes.
+# Runs of readable characters: printable ASCII (with tab, newline, return) and complete UTF-8
+# sequences, at least MIN_RUN characters. Found fast: bytes are first mapped to a class letter
+# ("a" ASCII, "c" continuation, "2"/"3"/"4" a lead byte of that length, NUL anything else) and
+# runs are searched where 8 ASCII or 3 multi-byte characters follow each other; only those
+# stretches are decoded and matched exactly.
+_CLASS = bytes(
+    0x61 if 0x20 <= b < 0x7F or b in (9, 10, 13) else
+    0x63 if 0x80 <= b <= 0xBF else
+    0x32 if 0xC2 <= b <= 0xDF else
+    0x33 if 0xE0 <= b <= 0xEF else
+    0x34 if 0xF0 <= b <= 0xF4 else 0
+    for b in range(256)
+)
+_NEEDLES = (b"a" * MIN_RUN, b"2c" * 3, b"3cc" * 3, b"4ccc" * 3)
 _RUN = re.compile("[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]{%d,}" % MIN_RUN)
 
 
 def printable_runs(data: bytes) -> list[tuple[int, str]]:
-    """(byte offset, text) of every run of at least ``MIN_RUN`` readable characters in ``data``."""
-    decoded = data.decode("utf-8", "surrogateescape")
-    if decoded.isascii():
-        return [(m.start(), m.group()) for m in _RUN.finditer(decoded)]
-    out, char_pos, byte_pos = [], 0, 0
-    for m in _RUN.finditer(decoded):  # turn character offsets into byte offsets as we go
-        byte_pos += len(decoded[char_pos:m.start()].encode("utf-8", "surrogateescape"))
-        char_pos = m.start()
-        out.append((byte_pos, m.group()))
+    """(byte offset, text) of every run of readable characters in ``data`` (see above)."""
+    classes = data.translate(_CLASS)
+    windows: set[tuple[int, int]] = set()
+    for needle in _NEEDLES:
+        pos = classes.find(needle)
+        while pos >= 0:
+            start = classes.rfind(b"\0", 0, pos) + 1
+            end = classes.find(b"\0", pos)
+            end = len(classes) if end < 0 else end
+            windows.add((start, end))
+            pos = classes.find(needle, end)
+    out: list[tuple[int, str]] = []
+    for start, end in sorted(windows):
+        decoded = data[start:end].decode("utf-8", "surrogateescape")
+        for m in _RUN.finditer(decoded):
+            offset = start + len(decoded[:m.start()].encode("utf-8", "surrogateescape"))
+            out.append((offset, m.group()))
     return out
 
 
 def readable_text(data: bytes) -> str | None:
     """The first stretch of ``data`` that reads as text, or None."""
     for _, run in printable_runs(data):
-        bits, start, end = best_stretch(run)
-        if bits >= TEXT_BITS and end - start >= MIN_RUN:
-            return run[start:end]
+        if best_bits(run) >= TEXT_BITS:
+            bits, start, end = best_stretch(run)
+            if bits >= TEXT_BITS and end - start >= MIN_RUN:
+                return run[start:end]
     return None
 
 
