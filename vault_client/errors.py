@@ -24,7 +24,7 @@ class ExitStatus(enum.IntEnum):
 
 
 class BvError(Exception):
-    """Something went wrong."""
+    """Something went wrong"""
 
     status: ExitStatus = ExitStatus.ERROR
     hint: str | None = None
@@ -107,6 +107,13 @@ class ServerError(BvError):
     """The server refused the request"""
 
     status = ExitStatus.ERROR
+
+
+class InvalidResetToken(BvError):
+    """The reset token is not valid: it is mistyped, already used or expired"""
+
+    status = ExitStatus.AUTH
+    hint = "ask the server's operator for a new one (`bv-server reset-token EMAIL`)"
 
 
 class RateLimited(BvError):

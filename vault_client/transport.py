@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ import httpx
 
 from vault_client.errors import (
     InsecureServer,
+    InvalidResetToken,
     NotLoggedIn,
     RateLimited,
     ServerError,
@@ -28,6 +30,21 @@ from vault_client.errors import (
 
 MAX_RESPONSE_BYTES = 512 * 1024 * 1024
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+TIMEOUT_ENV = "BV_HTTP_TIMEOUT"
+
+
+def request_timeout() -> httpx.Timeout:
+    """30 s for the server to answer (5 s to connect), or ``BV_HTTP_TIMEOUT`` seconds for both."""
+    raw = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not raw:
+        return TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 3600:
+        raise UsageError(f"{TIMEOUT_ENV} must be a number of seconds between 0 and 3600")
+    return httpx.Timeout(seconds, connect=min(seconds, 5.0))
 
 
 def check_server_url(url: str, *, insecure: bool = False) -> str:
@@ -49,6 +66,11 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _printable(text: str, limit: int) -> str:
+    """Server text shown to the user: one line, no control characters (no forged lines or escapes)."""
+    return "".join(c if c.isprintable() else " " for c in text[:limit])
+
+
 @dataclass
 class Conflict:
     """The server's answer to a stale batch write."""
@@ -61,7 +83,10 @@ class Api:
     def __init__(self, server: str, token: str | None = None, *, transport: httpx.BaseTransport | None = None):
         self.server = server
         self._token = token
-        self._client = httpx.Client(base_url=server + "/v1", timeout=TIMEOUT, transport=transport)
+        # Never follow redirects: every request goes to the server the user chose, nowhere else.
+        self._client = httpx.Client(base_url=server + "/v1", timeout=TIMEOUT, transport=transport,
+                                    follow_redirects=False)
+        self._client.timeout = request_timeout()
 
     def __repr__(self) -> str:
         return f"Api(server={self.server!r})"
@@ -97,14 +122,19 @@ class Api:
                 status = resp.status_code
                 retry_after = resp.headers.get("retry-after")
         except httpx.TimeoutException:
-            raise ServerUnreachable(f"{self.server} did not answer in time") from None
+            raise ServerUnreachable(f"{self.server} did not answer within {self._client.timeout.read:g} s") from None
+        except httpx.RemoteProtocolError:
+            raise ServerUnreachable(f"{self.server} broke off the connection before its answer was complete") from None
         except httpx.HTTPError as exc:
             raise ServerUnreachable(f"{self.server} ({type(exc).__name__})") from None
         if status == 204:
             return status, {}
         try:
             doc = json.loads(bytes(raw))
-        except ValueError:
+        except (ValueError, RecursionError):
+            if status >= 400:
+                raise ServerError(f"HTTP {status} without a Blindvault error: a proxy or web server answered, "
+                                  "not the sync server") from None
             raise ServerError(f"the server sent a malformed response (HTTP {status})") from None
         if not isinstance(doc, dict):
             raise ServerError(f"the server sent a malformed response (HTTP {status})")
@@ -115,17 +145,20 @@ class Api:
     @staticmethod
     def _raise_for(status: int, doc: dict[str, Any], retry_after: str | None) -> None:
         err = doc.get("error") if isinstance(doc.get("error"), dict) else {}
-        code = str(err.get("code", "unknown"))[:64]
-        message = str(err.get("message", ""))[:300]
+        code = _printable(str(err.get("code", "unknown")), 64)
+        message = _printable(str(err.get("message", "")), 300)
+        retry_after = None if retry_after is None else _printable(retry_after, 20)
         if code == "bad_credentials":
             raise WrongPassword()
+        if code == "invalid_token":
+            raise InvalidResetToken()
         if code == "email_taken":
             raise UsageError("an account with this email already exists on the server",
                              hint="use `bv login` to set up this device for it")
         if status == 401:
             raise NotLoggedIn("the session has ended or was revoked")
         if status == 429:
-            wait = retry_after or str(err.get("retry_after", "a while"))
+            wait = retry_after or _printable(str(err.get("retry_after", "a while")), 20)
             raise RateLimited(f"try again in {wait} seconds")
         raise ServerError(f"{code}: {message}" if message else code)
 
@@ -159,8 +192,9 @@ class Api:
     def change_password(self, body: dict[str, Any]) -> dict[str, Any]:
         return self._request("POST", "/account/password", body)[1]
 
-    def vaults(self) -> list[dict[str, Any]]:
-        return self._request("GET", "/vaults")[1].get("vaults", [])
+    def vaults(self) -> Any:
+        """The ``vaults`` list as the server sent it (None if absent); the caller checks its shape."""
+        return self._request("GET", "/vaults")[1].get("vaults")
 
     def create_vault(self, body: dict[str, Any]) -> dict[str, Any]:
         return self._request("POST", "/vaults", body)[1]
@@ -261,13 +295,15 @@ class Api:
                         break
                 status, retry_after = resp.status_code, resp.headers.get("retry-after")
         except httpx.TimeoutException:
-            raise ServerUnreachable(f"{self.server} did not answer in time") from None
+            raise ServerUnreachable(f"{self.server} did not answer within {self._client.timeout.read:g} s") from None
+        except httpx.RemoteProtocolError:
+            raise ServerUnreachable(f"{self.server} broke off the connection before its answer was complete") from None
         except httpx.HTTPError as exc:
             raise ServerUnreachable(f"{self.server} ({type(exc).__name__})") from None
         if status >= 400:
             try:
                 doc = json.loads(bytes(raw))
-            except ValueError:
+            except (ValueError, RecursionError):
                 doc = None
             self._raise_for(status, doc if isinstance(doc, dict) else {}, retry_after)
         return status, bytes(raw)

@@ -142,11 +142,16 @@ def login(
     output.out(f"Logged in as {account.email} on {server}.")
     ctx = Context()
     try:
-        ctx.keychain  # noqa: B018 - unlock once with the password just typed
-    except Exception:
+        ctx.keychain = _unlocked(account, password)
+        ctx.sync_quietly()  # fetch the vaults now, so the device is ready to use
+    finally:
         ctx.close()
-        raise
-    ctx.close()
+
+
+def _unlocked(account, password: str):
+    from vault_client.account import unlock
+
+    return unlock(account, password)
 
 
 def logout(
