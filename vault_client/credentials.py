@@ -144,8 +144,9 @@ class ResetPreview:
 def reset_preview(api: Api, email: str, token: str) -> ResetPreview:
     doc = api.reset_preview(email, token)
     try:
-        return ResetPreview(str(UUID(str(doc["account_id"]))), int(doc["personal_vaults"]),
-                            int(doc["personal_items"]), list(doc["shared_vaults"]))
+        items = int(doc["personal_items"]) - int(doc.get("vault_info_items", 0))  # vault names are not items
+        return ResetPreview(str(UUID(str(doc["account_id"]))), int(doc["personal_vaults"]), items,
+                            list(doc["shared_vaults"]))
     except (KeyError, ValueError, TypeError):
         raise ServerError("the server sent a malformed reset preview") from None
 
