@@ -198,13 +198,24 @@ def adopt_login(api: Api, server: str, email: str, secret_key: crypto.SecretKey,
     account.server, account.device_name, account.insecure = server, default_device_name(), insecure
     api.set_token(session.token)
     vaults = api.vaults()
-    owned = [v.get("vault_id") for v in vaults if v.get("role") == "owner"]
-    if len(owned) == 1 and isinstance(owned[0], str):
+    if not isinstance(vaults, list) or not all(_vault_entry_ok(v) for v in vaults):
+        raise IntegrityFailure("the server's list of vaults is malformed")
+    owned = [v["vault_id"] for v in vaults if v["role"] == "owner"]
+    if len(owned) == 1:
         account.extra["personal_vault_id"] = owned[0]
     state.save_secret_key_text(secret_key.format())
     state.save_account(account)
     state.save_session(session)
     return account
+
+
+def _vault_entry_ok(doc: Any) -> bool:
+    if not isinstance(doc, dict) or doc.get("role") not in ("owner", "editor", "viewer"):
+        return False
+    try:
+        return str(UUID(str(doc.get("vault_id")))) == doc.get("vault_id")
+    except ValueError:
+        return False
 
 
 def _verify_account_doc(doc: dict[str, Any], email: str, kek: crypto.SecretBytes, salt: bytes,
@@ -224,6 +235,10 @@ def _verify_account_doc(doc: dict[str, Any], email: str, kek: crypto.SecretBytes
     mine = crypto.make_public_bundle(private, account_id, email)
     if (mine.identity_public, mine.sharing_public) != (bundle.identity_public, bundle.sharing_public):
         raise IntegrityFailure("the server holds a public key bundle that is not this account's")
+    try:  # what others are shown for us must verify too
+        crypto.verify_public_bundle(bundle, email)
+    except crypto.CryptoError:
+        raise IntegrityFailure("the server holds this account's public keys with a broken signature") from None
     return AccountState(
         server="", email=email, account_id=str(account_id), salt=b64e(salt), kdf=params.to_dict(),
         kdf_pin=params.to_dict(), wrapped_account_key=b64e(wrapped_account_key),
