@@ -158,13 +158,13 @@ def _child_environment(ctx: Context, assignments: list[str]) -> dict[str, str]:
         else:
             wanted.pop(name, None)
             env[name] = value
-    values = _resolver(ctx).resolve_all(wanted.values())
+    values = _resolver(ctx).resolve_all(wanted.values()) if wanted else {}
     env.update({name: values[ref] for name, ref in wanted.items()})
     return env
 
 
 def run(
-    command: Annotated[list[str], typer.Argument(help="The command and its arguments, after --.")],
+    command: Annotated[Optional[list[str]], typer.Argument(help="The command and its arguments, after --.")] = None,
     env: Annotated[Optional[list[str]], typer.Option(
         "--env", "-e", help="NAME=bv://VAULT/ITEM/FIELD for the command (repeatable).")] = None,
 ) -> None:
@@ -174,6 +174,8 @@ def run(
     is resolved first. The values go to the command's environment only (never a file, never its
     arguments); its exit status is bv's. Example: bv run -e DB_PASSWORD=bv://personal/db/password -- ./app
     """
+    if not command:
+        raise UsageError("give the command to start", hint="bv run --env NAME=bv://VAULT/ITEM/FIELD -- COMMAND")
     child_env = _run(lambda ctx: _child_environment(ctx, env or []))
     sys.stdout.flush()
     sys.stderr.flush()
