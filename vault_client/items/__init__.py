@@ -1,4 +1,5 @@
-"""Items: the decrypted item document, three-way merge, search and password generation.
+"""Items: the decrypted item document, its history, three-way merge, search, password
+generation and strength, and one-time codes.
 
 Pure code: no files (except the bundled word list, read as package data), no network, no keys.
 """
@@ -7,6 +8,7 @@ from vault_client.items.model import (
     CONCEALED_FIELDS,
     ITEM_TYPES,
     STANDARD_FIELDS,
+    AttachmentRef,
     Conflict,
     CustomField,
     FieldNotFoundError,
@@ -20,6 +22,7 @@ __all__ = [
     "CONCEALED_FIELDS",
     "ITEM_TYPES",
     "STANDARD_FIELDS",
+    "AttachmentRef",
     "Conflict",
     "CustomField",
     "FieldNotFoundError",
