@@ -107,25 +107,35 @@ class VaultView:
         The version it replaces (this device's queued edit, else the cached revision) joins the
         item's history when the content changed (``items.history.record``).
         """
+        return self.save_many(vault_id, [(item, item_id)])[0]
+
+    def save_many(self, vault_id: str, items: list[tuple[Item, str | None]]) -> list[str]:
+        """``save`` for many items in one cache transaction (imports: one fsync, not thousands)."""
         from vault_client.items.history import record
 
         vault = self._writable(vault_id)
-        item_id = item_id or str(uuid4())
-        base_rev, base_blob = self._base(vault_id, item_id)
         key = self.keys.vault_key(vault)
-        previous: Item | None = None
-        queued = [p for p in self.cache.pending(vault_id) if p.item_id == item_id]
-        if queued and queued[0].blob is not None:
-            previous = self._open(vault, key, item_id, base_rev + 1, queued[0].blob, True).item
-        elif not queued:
-            row = self.cache.item(vault_id, item_id)
-            if row is not None and row.blob is not None:
-                previous = self._open(vault, key, item_id, row.revision, row.blob, False).item
-        item = record(previous, item)
-        blob = crypto.seal_item(key, UUID(vault_id), UUID(item_id), base_rev + 1, item.to_bytes())
+        queued: list[tuple[str, int, bytes | None, bytes]] = []
+        for item, item_id in items:
+            item_id = item_id or str(uuid4())
+            previous: Item | None = None
+            pending = self.cache.pending_row(vault_id, item_id)
+            if pending is not None:
+                base_rev, base_blob = pending.base_revision, pending.base_blob
+                if pending.blob is not None:
+                    previous = self._open(vault, key, item_id, base_rev + 1, pending.blob, True).item
+            else:
+                row = self.cache.item(vault_id, item_id)
+                base_rev, base_blob = (row.revision, row.blob) if row else (0, None)
+                if row is not None and row.blob is not None:
+                    previous = self._open(vault, key, item_id, row.revision, row.blob, False).item
+            item = record(previous, item)
+            blob = crypto.seal_item(key, UUID(vault_id), UUID(item_id), base_rev + 1, item.to_bytes())
+            queued.append((item_id, base_rev, base_blob, blob))
         with self.cache.transaction():
-            self.cache.queue(vault_id, item_id, base_rev, base_blob, blob)
-        return item_id
+            for item_id, base_rev, base_blob, blob in queued:
+                self.cache.queue(vault_id, item_id, base_rev, base_blob, blob)
+        return [q[0] for q in queued]
 
     def purge(self, vault_id: str, item_id: str) -> None:
         """Delete an item for good (a tombstone); the trash is ``Item.trashed``."""

@@ -58,6 +58,10 @@ class RemoteView:
     def save(self, vault_id: str, item: Item, item_id: str | None = None) -> str:
         return call(self.conn, "save", vault_id=vault_id, item=item.to_dict(), item_id=item_id)
 
+    def save_many(self, vault_id: str, items: list[tuple[Item, str | None]]) -> list[str]:
+        return call(self.conn, "save_many", vault_id=vault_id,
+                    items=[[item.to_dict(), item_id] for item, item_id in items])
+
     def purge(self, vault_id: str, item_id: str) -> None:
         call(self.conn, "purge", vault_id=vault_id, item_id=item_id)
 

@@ -108,6 +108,15 @@ class AgentService:
         self._changed()
         return item_id
 
+    def op_save_many(self, vault_id: str, items: list[list]) -> list[str]:
+        try:
+            parsed = [(Item.from_dict(doc), item_id) for doc, item_id in items]
+        except (ItemFormatError, TypeError, ValueError) as exc:
+            raise UsageError(str(exc)) from None
+        ids = self.view.save_many(vault_id, parsed)
+        self._changed()
+        return ids
+
     def op_purge(self, vault_id: str, item_id: str) -> None:
         self.view.purge(vault_id, item_id)
         self._changed()

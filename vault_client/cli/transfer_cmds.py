@@ -3,7 +3,7 @@
 Import reads the whole file and parses it before anything is written, so a bad entry stops the
 import with nothing imported (unless ``--keep-going``). Items already in the target vault (same
 content key, see ``vault_client.importers.dedupe``) are not imported again. Each new item is sealed
-and queued with ``view.save``; a sync every ``SYNC_EVERY`` items and one at the end send them.
+and queued with ``view.save_many`` in chunks of ``SYNC_EVERY``; one sync at the end sends them.
 """
 
 from __future__ import annotations
@@ -115,19 +115,18 @@ def import_(
 
 
 def _save_all(ctx: Context, vault_id: str, items: list) -> None:
-    """Seal and queue every item, syncing every ``SYNC_EVERY`` items and once at the end.
-
-    Syncing as it goes keeps the queue of local writes short (each save looks through it) and
-    sends the items in the server's batch size; offline, the rest simply stays queued."""
-    online = True
+    """Seal and queue the items in chunks of ``SYNC_EVERY`` (one cache transaction each), then
+    sync once at the end; the sync engine sends them in the server's batch size. Offline, they
+    simply stay queued for the next sync."""
     bar, task = _progress(len(items))
     try:
-        for done, item in enumerate(items, 1):
-            ctx.view.save(vault_id, item)
+        for start in range(0, len(items), SYNC_EVERY):
+            chunk = items[start:start + SYNC_EVERY]
+            ctx.view.save_many(vault_id, [(item, None) for item in chunk])
             if bar is not None:
-                bar.advance(task)
-            if online and (done % SYNC_EVERY == 0 or done == len(items)):
-                online = not ctx.sync_quietly().get("offline")
+                bar.advance(task, len(chunk))
+        if items:
+            ctx.sync_quietly()
     finally:
         if bar is not None:
             bar.stop()
