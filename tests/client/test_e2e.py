@@ -224,3 +224,11 @@ def test_taken_email_is_a_clear_error(server_url: str, tmp_path: Path) -> None:
     r = b.run("account", "create", "--server", server_url, "--email", "taken@example.org")
     assert r.code == 2 and "already exists" in r.err, r
     assert not (b.home / "account.json").exists()
+
+
+def test_usage_errors_are_usage_errors(tmp_path: Path) -> None:
+    a = Device(tmp_path, "a")
+    for args in (["get"], ["add", "login"], ["no-such-command"], ["get", "x", "--no-such-option"]):
+        r = a.run(*args)
+        assert r.code == 2, r
+        assert "internal error" not in r.err and "Traceback" not in r.err, r

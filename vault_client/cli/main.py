@@ -72,24 +72,45 @@ def version() -> None:
     typer.echo(__version__)
 
 
+def _click_classes() -> tuple[tuple[type, ...], tuple[type, ...], tuple[type, ...]]:
+    """Usage-error, abort and exit classes of typer's bundled click (typer >= 0.23) and of click."""
+    errors: list[type] = []
+    aborts: list[type] = [typer.Abort]
+    exits: list[type] = [typer.Exit]
+    try:
+        from typer._click.exceptions import ClickException  # type: ignore[import-not-found]
+
+        errors.append(ClickException)
+    except ImportError:  # pragma: no cover - depends on the installed typer
+        pass
+    try:
+        import click
+
+        errors.append(click.ClickException)
+        aborts.append(click.exceptions.Abort)
+        exits.append(click.exceptions.Exit)
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(errors), tuple(aborts), tuple(exits)
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run `bv`; every failure ends here as one `bv: error:` line and an exit status."""
-    import click
-
     from vault_client.cli import output
 
+    click_errors, aborts, exits = _click_classes()
     try:
         app(args=argv, standalone_mode=False, prog_name="bv")
         status = ExitStatus.OK
     except BvError as err:
         output.error(err)
         status = err.status
-    except click.exceptions.Abort:
+    except aborts:
         sys.stderr.write("\nbv: error: cancelled; nothing was changed\n")
         status = ExitStatus.CANCELLED
-    except click.exceptions.Exit as exc:
-        status = exc.exit_code
-    except click.ClickException as exc:
+    except exits as exc:
+        status = getattr(exc, "exit_code", 0)
+    except click_errors as exc:
         exc.show()
         status = ExitStatus.USAGE
     except KeyboardInterrupt:
