@@ -15,6 +15,10 @@ from vault_server.audit.tables import DatabaseScan, Finding
 REPORT_VERSION = 1
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 @dataclass
 class Report:
     backend: str
@@ -74,18 +78,18 @@ class Report:
         v = self.visibility()
         return [
             "What the operator of this database can see:",
-            f"- emails: the login name of each of {v['accounts']} accounts, and when each registered;",
-            f"- devices: {v['device_sessions']} signed-in sessions with the device names their clients chose, "
-            "and when each signed in and was last seen;",
-            f"- the membership graph: {v['vaults']} vaults, {v['memberships']} memberships with their roles "
-            f"({v['shared_vaults']} vaults shared by more than one account), {v['pending_invitations']} "
-            "pending invitations, and who sealed a pending key to whom;",
-            f"- item counts and sizes: {v['items']} items ({v['item_bytes']} bytes of ciphertext, padded to "
-            f"size buckets), {v['deleted_items']} deletions, revisions, and the times of every change; "
-            f"{v['attachments']} attached files ({v['attachment_bytes']} bytes, padded);",
-            f"- timestamps: of registrations, sign-ins, writes, {v['reset_tokens']} reset tokens and "
-            f"{v['accounts_with_recovery_code']} recovery codes (whether one is set, not the code);",
-            f"- KDF parameters and salts, public keys, and {v['throttle_counters']} failed-attempt counters "
+            f"- emails: the login name of each of {_n(v['accounts'], 'account')}, and when each registered;",
+            f"- devices: {_n(v['device_sessions'], 'signed-in session')} with the device names their clients "
+            "chose, and when each signed in and was last seen;",
+            f"- the membership graph: {_n(v['vaults'], 'vault')}, {_n(v['memberships'], 'membership')} with "
+            f"their roles ({_n(v['shared_vaults'], 'vault')} shared by more than one account), "
+            f"{_n(v['pending_invitations'], 'pending invitation')}, and who sealed a pending key to whom;",
+            f"- item counts and sizes: {_n(v['items'], 'item')} ({v['item_bytes']} bytes of ciphertext, padded "
+            f"to size buckets), {_n(v['deleted_items'], 'deletion')}, revisions, and the times of every change; "
+            f"{_n(v['attachments'], 'attached file')} ({v['attachment_bytes']} bytes, padded);",
+            f"- timestamps: of registrations, sign-ins, writes and {_n(v['reset_tokens'], 'reset token')}; "
+            f"whether a recovery code is set ({v['accounts_with_recovery_code']} set), not the code;",
+            f"- KDF parameters and salts, public keys, and {_n(v['throttle_counters'], 'failed-attempt counter')} "
             "keyed by an HMAC of an email or IP address (the address itself is not stored);",
             "- IP addresses only in the web server's access log, if it is kept (`--no-access-log`).",
             "It cannot see item names, fields, URLs, notes, passwords, files or vault names, nor any key that "
