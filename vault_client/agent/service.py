@@ -21,6 +21,7 @@ class AgentService:
         self.view = VaultView(cache, keychain)
         self._entries: list[Entry] | None = None
         self._seen_version: int | None = None
+        self._index: tuple[list[Entry], Any, dict[str, Entry]] | None = None  # search index of _entries
 
     @classmethod
     def unlock(cls, password: str) -> AgentService:
@@ -34,6 +35,7 @@ class AgentService:
         self.keychain = None
         self.view = None  # type: ignore[assignment]
         self._entries = None
+        self._index = None
 
     def close(self) -> None:
         self.cache.close()
@@ -92,12 +94,14 @@ class AgentService:
         return {"item_id": entry.item_id, "vault_id": entry.vault_id, "field": field, "value": value}
 
     def op_search(self, query: str, limit: int = 20) -> list:
-        from vault_client.items.search import search
+        from vault_client.items.search import SearchIndex
 
-        entries = self._select(None, False)
-        by_id = {e.item_id: e for e in entries}
-        hits = search([(e.item_id, e.item) for e in entries], query, limit=limit)
-        return [[by_id[i].to_wire(), s] for i, s in hits]
+        entries = self._all()
+        if self._index is None or self._index[0] is not entries:
+            live = [e for e in entries if e.item.trashed is None]
+            self._index = (entries, SearchIndex([(e.item_id, e.item) for e in live]), {e.item_id: e for e in live})
+        _, index, by_id = self._index
+        return [[by_id[i].to_wire(), s] for i, s in index.search(query, limit)]
 
     def op_save(self, vault_id: str, item: dict, item_id: str | None = None) -> str:
         try:
