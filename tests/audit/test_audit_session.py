@@ -176,9 +176,13 @@ def test_postgres_session_audits_clean_then_flags_plantings(pg_session) -> None:
                           "LIMIT 1)"), {"t": b"plain session token, no hash"})
         conn.execute(text("CREATE TABLE notes (body TEXT)"))
         conn.execute(text("INSERT INTO notes VALUES (:s)"), {"s": PLANTED_SECRET})
+        conn.execute(text("CREATE SCHEMA hidden"))  # a table outside the server's schema is seen too
+        conn.execute(text("CREATE TABLE hidden.stash (id INT PRIMARY KEY, note TEXT)"))
+        conn.execute(text("INSERT INTO hidden.stash VALUES (1, 'pin for the front door is 2580, do not forget')"))
     engine.dispose()
     code, report, _ = audit(server.data_dir, database_url=url)
     assert code == 1
     assert any("readable text" in r for r in findings(report, "items.blob")), report["findings"]
     assert findings(report, "device_sessions.token_hash")
     assert findings(report, "notes") and any("garage door" in r for r in findings(report, "notes.body"))
+    assert findings(report, "hidden.stash") and any("front door" in r for r in findings(report, "hidden.stash.note"))

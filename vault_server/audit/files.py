@@ -25,9 +25,10 @@ from pathlib import Path
 
 from vault_server.audit.formats import ARGON2_PATTERN
 from vault_server.audit.tables import DatabaseScan, Finding
-from vault_server.audit.text import MIN_RUN, excerpt, is_text, printable_runs
+from vault_server.audit.text import MIN_RUN, excerpt, is_text, open_tail, printable_runs
 
 CHUNK = 16 * 1024 * 1024
+MAX_CARRY = 1024 * 1024
 MAX_FINDINGS_PER_FILE = 20
 SCHEMA_SHARE = 0.8  # a stretch whose letters are this much schema words is schema text
 _CUT = "\0"
@@ -48,9 +49,11 @@ class FileScan:
     runs: int = 0
     candidates: list[tuple[int, str]] = field(default_factory=list)  # (offset, text) reading as text
     flagged: int = 0
+    unreadable: str | None = None  # why the file could not be read
 
     def to_dict(self) -> dict[str, object]:
-        return {"file": self.name, "bytes": self.size, "text_runs": self.runs, "flagged": self.flagged}
+        return {"file": self.name, "bytes": self.size, "text_runs": self.runs, "flagged": self.flagged,
+                "unreadable": self.unreadable}
 
 
 def _text_pieces(text: str) -> list[str]:
@@ -69,38 +72,38 @@ def _cut_shapes(text: str) -> str:
 
 
 def _runs_in_chunks(path: Path):  # noqa: ANN202 - yields (offset, run)
-    """Readable runs of a file of any size, read in chunks; a run across a chunk edge is whole."""
-    offset = 0
+    """Readable runs of a file of any size, read in chunks; a run across a chunk edge is whole
+    (up to ``MAX_CARRY`` bytes of it held back for the next chunk)."""
+    offset = 0  # file offset of the start of ``carry``
     carry = b""
     with path.open("rb") as fh:
         while True:
             chunk = fh.read(CHUNK)
             buf = carry + chunk
-            if not buf:
-                return
-            base = offset - len(carry)
-            runs = printable_runs(buf)
             cut = len(buf)
-            if chunk:  # more may follow: hold back a run touching the end, or a split character
-                if runs and runs[-1][0] + len(runs[-1][1].encode("utf-8", "surrogateescape")) >= len(buf) - 3:
-                    cut = runs.pop()[0]
-                else:
-                    cut = max(len(buf) - 3, 0)
-            for start, run in runs:
-                yield base + start, run
-            carry = buf[cut:]
-            offset += len(chunk)
+            if chunk:  # more may follow: hold back a trailing stretch a run could continue into
+                tail = open_tail(buf)
+                if len(buf) - tail <= MAX_CARRY:
+                    cut = tail
+            for start, run in printable_runs(buf[:cut]):
+                yield offset + start, run
             if not chunk:
                 return
+            carry = buf[cut:]
+            offset += cut
 
 
 def scan_file(path: Path, root: Path) -> FileScan:
     """Step 1 for one file: its readable runs, with stretches that read as text kept."""
-    scan = FileScan(str(path.relative_to(root)), size=path.stat().st_size)
-    for offset, run in _runs_in_chunks(path):
-        scan.runs += 1
-        for piece in _text_pieces(_cut_shapes(run)):
-            scan.candidates.append((offset + _byte_offset(run, piece), piece))
+    scan = FileScan(str(path.relative_to(root)))
+    try:
+        scan.size = path.stat().st_size
+        for offset, run in _runs_in_chunks(path):
+            scan.runs += 1
+            for piece in _text_pieces(_cut_shapes(run)):
+                scan.candidates.append((offset + _byte_offset(run, piece), piece))
+    except OSError as exc:
+        scan.unreadable = exc.strerror or type(exc).__name__
     return scan
 
 
@@ -151,6 +154,9 @@ def classify(files: list[FileScan], db: DatabaseScan) -> list[Finding]:
     accounted = Accounted(db)
     findings: list[Finding] = []
     for f in files:
+        if f.unreadable is not None:  # what cannot be read cannot be vouched for
+            f.flagged += 1
+            findings.append(Finding(f"file {f.name}", f"could not be read: {f.unreadable}"))
         for offset, candidate in f.candidates:
             for piece in accounted.unaccounted(candidate):
                 f.flagged += 1

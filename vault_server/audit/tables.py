@@ -111,14 +111,27 @@ def scan_database(conn: Connection) -> DatabaseScan:
     scan.vocabulary.update(SQL_WORDS)
     if conn.dialect.name == "sqlite":
         _read_sqlite_schema(conn, scan)
-    for table in sorted(insp.get_table_names()):
-        columns = [c["name"] for c in insp.get_columns(table)]
-        pk = list(insp.get_pk_constraint(table).get("constrained_columns") or [])
-        scan.vocabulary.add(table)
-        scan.vocabulary.update(columns)
-        scan.vocabulary.update(ix["name"] for ix in insp.get_indexes(table) if ix.get("name"))
-        scan.tables.append(_scan_table(conn, scan, table, columns, pk))
+    for schema in _schemas(conn):
+        for table in sorted(insp.get_table_names(schema=schema)):
+            columns = [c["name"] for c in insp.get_columns(table, schema=schema)]
+            pk = list(insp.get_pk_constraint(table, schema=schema).get("constrained_columns") or [])
+            scan.vocabulary.add(table)
+            scan.vocabulary.update(columns)
+            scan.vocabulary.update(ix["name"] for ix in insp.get_indexes(table, schema=schema) if ix.get("name"))
+            scan.tables.append(_scan_table(conn, scan, table, columns, pk, schema))
     return scan
+
+
+def _schemas(conn: Connection) -> list[str | None]:
+    """The server's schema (None: the default), then, on PostgreSQL, every other user schema:
+    a table hidden there is flagged like any unknown table."""
+    if conn.dialect.name != "postgresql":
+        return [None]
+    insp = inspect(conn)
+    default = insp.default_schema_name
+    others = [s for s in insp.get_schema_names()
+              if s != default and s != "information_schema" and not s.startswith("pg_")]
+    return [None, *sorted(others)]
 
 
 SQLITE_HEADER = "SQLite format 3"  # the first bytes of every database file (and of page 1 in a WAL)
@@ -136,8 +149,10 @@ def _read_sqlite_schema(conn: Connection, scan: DatabaseScan) -> None:
 
 
 def _scan_table(conn: Connection, scan: DatabaseScan, table: str, columns: list[str],
-                pk: list[str]) -> TableReport:
-    spec = REGISTRY.get(table)
+                pk: list[str], schema: str | None = None) -> TableReport:
+    spec = REGISTRY.get(table) if schema is None else None
+    qualified = _quote(conn, table) if schema is None else f"{_quote(conn, schema)}.{_quote(conn, table)}"
+    table = table if schema is None else f"{schema}.{table}"
     report = TableReport(table, known=spec is not None)
     specs: list[Column | None] = [spec.get(c) if spec else None for c in columns]
     for col, s in zip(columns, specs, strict=True):
@@ -151,7 +166,7 @@ def _scan_table(conn: Connection, scan: DatabaseScan, table: str, columns: list[
         if spec is not None and s is None:
             scan.findings.append(Finding(f"{table}.{col}", "unclassified column: not in the audit's registry"))
 
-    select = f"SELECT {', '.join(_quote(conn, c) for c in columns)} FROM {_quote(conn, table)}"
+    select = f"SELECT {', '.join(_quote(conn, c) for c in columns)} FROM {qualified}"
     result = conn.execution_options(stream_results=True, max_row_buffer=STREAM_ROWS).exec_driver_sql(select)
     reports = report.columns
     for number, values in enumerate(result, start=1):

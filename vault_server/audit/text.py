@@ -180,6 +180,11 @@ def printable_runs(data: bytes) -> list[tuple[int, str]]:
     return out
 
 
+def open_tail(data: bytes) -> int:
+    """Where the trailing stretch of ``data`` that a following chunk could continue as a run begins."""
+    return data.translate(_CLASS).rfind(b"\0") + 1
+
+
 def readable_text(data: bytes) -> str | None:
     """The first stretch of ``data`` that reads as text, or None."""
     for _, run in printable_runs(data):
