@@ -177,6 +177,7 @@ class BenchAccount:
     keychain: Keychain
     vault_id: str  # the personal vault created with the account
     wrapped_vault_key: bytes
+    secret_key_text: str  # human form, for an Emergency Kit (a second device)
 
     def __repr__(self) -> str:
         return f"BenchAccount(email={self.email!r})"
@@ -204,6 +205,7 @@ def register(http: httpx.Client, email: str | None = None) -> BenchAccount:
     return BenchAccount(
         email=email, account_id=account_id, auth_key=body["auth_key"], token=resp.json()["session"]["token"],
         keychain=keychain, vault_id=new.vault_id, wrapped_vault_key=b64d(body["vault"]["wrapped_vault_key"]),
+        secret_key_text=new.secret_key.format(),
     )
 
 

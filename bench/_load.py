@@ -34,6 +34,11 @@ class LoadResult:
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     server_cpu: float = 0.0  # CPU seconds the server used during the run, when measured
+    by_lane: dict[int, list[float]] = field(default_factory=dict)  # latencies of each lane
+
+    def lanes(self, lanes: range | list[int]) -> list[float]:
+        """The latencies of the given lanes, together."""
+        return [x for n in lanes for x in self.by_lane.get(n, [])]
 
     @property
     def rate(self) -> float:
@@ -96,7 +101,8 @@ class Connection:
 
 async def _run(base_url: str, make_request: Callable[[int], RequestSpec],
                on_response: Callable[[int, int, bytes], None] | None,
-               concurrency: int, total: int, max_seconds: float) -> LoadResult:
+               concurrency: int, total: int, max_seconds: float,
+               interval: Callable[[int], float] | None) -> LoadResult:
     parts = urlsplit(base_url)
     host, port, prefix = parts.hostname or "127.0.0.1", parts.port or 80, parts.path.rstrip("/")
     result = LoadResult()
@@ -107,8 +113,15 @@ async def _run(base_url: str, make_request: Callable[[int], RequestSpec],
     async def lane(n: int) -> None:
         nonlocal issued
         conn = Connection(host, port, prefix)
+        pause = interval(n) if interval is not None else 0.0
+        next_start = time.perf_counter() + (pause * n / concurrency if pause else 0.0)  # staggered
         try:
             while issued < total and time.perf_counter() < deadline:
+                if pause:
+                    delay = next_start - time.perf_counter()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    next_start += pause
                 issued += 1
                 method, path, body, headers = make_request(n)
                 t0 = time.perf_counter()
@@ -117,7 +130,9 @@ async def _run(base_url: str, make_request: Callable[[int], RequestSpec],
                 except (OSError, ConnectionError, asyncio.IncompleteReadError, ValueError):
                     conn.close()
                     status, content = 0, b""
-                result.latencies.append(time.perf_counter() - t0)
+                elapsed = time.perf_counter() - t0
+                result.latencies.append(elapsed)
+                result.by_lane.setdefault(n, []).append(elapsed)
                 result.statuses[status] = result.statuses.get(status, 0) + 1
                 if 200 <= status < 300:
                     result.completed += 1
@@ -134,6 +149,11 @@ async def _run(base_url: str, make_request: Callable[[int], RequestSpec],
 
 
 def run_load(base_url: str, make_request: Callable[[int], RequestSpec], *, concurrency: int, total: int,
-             max_seconds: float, on_response: Callable[[int, int, bytes], None] | None = None) -> LoadResult:
-    """Run the load to completion (or the time cap) and return what happened."""
-    return asyncio.run(_run(base_url, make_request, on_response, concurrency, total, max_seconds))
+             max_seconds: float, on_response: Callable[[int, int, bytes], None] | None = None,
+             interval: Callable[[int], float] | None = None) -> LoadResult:
+    """Run the load to completion (or the time cap) and return what happened.
+
+    ``interval(lane)``, when given, paces a lane: its requests start at most once every that many
+    seconds (0 for a lane that runs flat out), like a device that polls on a timer.
+    """
+    return asyncio.run(_run(base_url, make_request, on_response, concurrency, total, max_seconds, interval))

@@ -62,6 +62,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         try:
             yield
         finally:
+            app.state.server.hasher.close()
             database.dispose()
 
     app = FastAPI(
