@@ -75,6 +75,7 @@ class LibDevice:
         root.mkdir(parents=True, exist_ok=True)
         self.server_url, self.root, self.creds = server_url, root, creds
         self.vault_id = vault_id  # the personal vault
+        self._token = token
         self.api = Api(server_url, token)
         self.cache = Cache(root / "cache.sqlite3", account_id=creds.account_id)
         self.keys = creds.keychain()
@@ -106,6 +107,13 @@ class LibDevice:
         device = LibDevice(url, root, self.creds, token, self.vault_id)
         device.sync()
         return device
+
+    def use_server(self, server_url: str) -> None:
+        """Talk to another server address from now on (same session token, same cache)."""
+        self.api.close()
+        self.server_url = server_url
+        self.api = Api(server_url, self._token)
+        self.engine = SyncEngine(self.cache, self.keys, self.api)
 
     def close(self) -> None:
         self.api.close()
