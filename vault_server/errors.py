@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("vault_server")
 
@@ -183,9 +184,35 @@ def install_error_handlers(app: FastAPI) -> None:
             message = "This endpoint does not take that method."
         return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
-    @app.exception_handler(Exception)
-    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        # Only the type and the frames: exception messages can quote SQL parameters (key material).
-        frames = "".join(traceback.format_tb(exc.__traceback__))
-        log.error("unexpected %s while handling a request\n%s", type(exc).__name__, frames)
-        return error_response(500, "internal_error", "The server failed to handle this request.")
+    app.add_middleware(UnexpectedErrorMiddleware)
+
+
+class UnexpectedErrorMiddleware:
+    """The last resort for an exception no handler took: log only its type and frames (its message
+    can quote SQL parameters: hashes, wrapped keys), answer 500 ``internal_error`` if no response
+    has started, and do not re-raise. (Starlette's own 500 handling re-raises, and the server then
+    logs the whole exception with its message and drops the keep-alive connection.)"""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:  # noqa: BLE001 - this is the handler of last resort
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            log.error("unexpected %s while handling a request\n%s", type(exc).__name__, frames)
+            if not started:
+                response = error_response(500, "internal_error", "The server failed to handle this request.")
+                await response(scope, receive, send)
