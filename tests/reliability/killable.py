@@ -8,6 +8,7 @@ process we started is the whole server dying at once.
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import subprocess
 import time
@@ -39,7 +40,9 @@ class KillableServer:
     def sqlite_path(self) -> Path:
         return self.data_dir / "blindvault.db"
 
-    def start(self, timeout: float = 30.0) -> KillableServer:
+    def start(self, timeout: float = 30.0, *, file_limit: int | None = None) -> KillableServer:
+        """Start (again) on the same port. ``file_limit``: RLIMIT_FSIZE in bytes, so that writing
+        any file past that size fails as on a full disk."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("BV_")}
         env.update(FAST_HASHING_ENV)
         if self.database_url:
@@ -48,8 +51,14 @@ class KillableServer:
         args = [*server_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port),
                 "--data-dir", str(self.data_dir), "--log-level", "warning", "--no-access-log", "--migrate"]
         deadline = time.monotonic() + timeout
+
+        def limit() -> None:
+            if file_limit is not None:
+                resource.setrlimit(resource.RLIMIT_FSIZE, (file_limit, file_limit))
+
         with open(self.log_path, "ab") as log:
-            self._proc = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)  # noqa: S603
+            self._proc = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,  # noqa: S603
+                                          preexec_fn=limit)
         with httpx.Client(timeout=2.0) as client:
             while time.monotonic() < deadline:
                 if self._proc.poll() is not None:
@@ -57,7 +66,7 @@ class KillableServer:
                     time.sleep(0.1)
                     with open(self.log_path, "ab") as log:
                         self._proc = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL,  # noqa: S603
-                                                      stdout=log, stderr=log)
+                                                      stdout=log, stderr=log, preexec_fn=limit)
                     continue
                 try:
                     if client.get(self.url + "/v1/health").status_code == 200:

@@ -17,8 +17,10 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
+from tests.helpers import fakes
 from tests.reliability.killable import KillableServer
 from tests.reliability.lib_client import LibDevice
 from vault_client.errors import BvError
@@ -151,3 +153,47 @@ def test_sigkill_during_concurrent_writes_loses_no_acknowledged_write(killable: 
           f"{sum(len(w.errors) for w in writers)} failed syncs, seed {seed}")
     for dev in devices.values():
         dev.close()
+
+
+def test_a_full_disk_fails_writes_cleanly_and_loses_nothing(tmp_path: Path) -> None:
+    """SQLite on a full disk (RLIMIT_FSIZE on the server process): writes fail with a JSON 5xx,
+    reads and health go on, nothing acknowledged is lost, and writes work again once there is room."""
+    server = KillableServer(tmp_path / "server").start()
+    server.stop()
+    limit = server.sqlite_path.stat().st_size + 150_000
+    server.start(file_limit=limit)
+    try:
+        http = httpx.Client(base_url=server.url + "/v1", timeout=30)
+        body, _ = fakes.registration()
+        token = http.post("/accounts", json=body).json()["session"]["token"]
+        auth, vault_id = {"Authorization": f"Bearer {token}"}, body["vault"]["vault_id"]
+        acked, failed, version = [], [], 0
+        for _ in range(60):
+            items = [fakes.item_change(size=5000) for _ in range(5)]
+            resp = http.post(f"/vaults/{vault_id}/changes", json=fakes.batch(version, items), headers=auth)
+            if resp.status_code == 200:
+                version += 1
+                acked += [i["item_id"] for i in items]
+            else:
+                failed.append((resp.status_code, resp.json()["error"]["code"]))
+        assert acked and failed, (len(acked), failed[:3])
+        assert set(failed) == {(500, "internal_error")}, failed[:5]
+        assert http.get("/health").status_code == 200
+        assert http.post("/sync", json={"cursors": {}}, headers=auth).status_code == 200
+
+        server.stop()
+        server.start()  # room again
+        doc = http.post("/sync", json={"cursors": {}}, headers=auth).json()
+        stored = {i["item_id"] for v in doc["vaults"] for i in v["items"]}
+        assert set(acked) <= stored
+        assert [v["manifest"]["version"] for v in doc["vaults"]] == [version]
+        resp = http.post(f"/vaults/{vault_id}/changes", json=fakes.batch(version, [fakes.item_change()]), headers=auth)
+        assert resp.status_code == 200, resp.text
+        http.close()
+    finally:
+        server.stop()
+    with sqlite3.connect(server.sqlite_path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    log = server.log_text()
+    assert "unexpected OperationalError" in log
+    assert "disk I/O error" not in log and "Exception in ASGI application" not in log  # type and frames only
