@@ -4,7 +4,8 @@ Every public key that arrives from the server is checked against this device's p
 (``vault_client.contacts``) before a vault key is sealed to it or a grant from it is accepted. On
 acceptance the vault key is re-wrapped symmetrically under the member's own account key, so the
 server cannot substitute it later. Removing a member makes a new vault key, re-encrypts every item
-and re-grants the key to those who stay, in one atomic server update.
+and attached file and re-grants the key to those who stay, in one atomic server update
+(``vault_client.rotation``).
 """
 
 from __future__ import annotations
@@ -14,24 +15,18 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
-from vault_client import contacts, crypto
-from vault_client.cache import Cache, ItemRow, VaultRow
+from vault_client import contacts, crypto, rotation
+from vault_client.cache import Cache, VaultRow
 from vault_client.encoding import b64d, b64e
-from vault_client.errors import BvError, ExitStatus, IntegrityFailure, UsageError
+from vault_client.errors import IntegrityFailure, UsageError
 from vault_client.items.model import new_item
 from vault_client.keychain import Keychain
+from vault_client.rotation import RotationConflict  # noqa: F401 - re-exported
 from vault_client.sync import SyncEngine
-from vault_client.transport import Api, Conflict
+from vault_client.transport import Api
 from vault_client.vault import VaultView
 
 ROLES = ("owner", "editor", "viewer")
-
-
-class RotationConflict(BvError):
-    """The vault changed while its key was being rotated; nothing was changed"""
-
-    status = ExitStatus.CONFLICT
-    hint = "run the command again"
 
 
 @dataclass
@@ -187,9 +182,13 @@ class Sharing:
     # -- rotation ----------------------------------------------------------------------------
 
     def remove(self, vault_id: str, email: str, progress: Callable[[int, int], None] | None = None) -> int:
-        """Remove ``email`` and rotate the vault key; returns the number of items re-encrypted."""
+        """Remove ``email`` and rotate the vault key (``vault_client.rotation``); returns the number
+        of items re-encrypted. An earlier rotation of this vault that was interrupted is finished
+        first; if it already removed ``email``, that is the result."""
         self.engine.pull()
         self.engine.push()
+        journal = rotation.Journal.load(vault_id)
+        committed = rotation.settle(self.cache, self.keys, self.api, vault_id)
         vault = self._vault(vault_id)
         if vault.role != "owner":
             raise UsageError("only an owner of this vault can remove members")
@@ -197,6 +196,8 @@ class Sharing:
         members = doc.get("members", [])
         removed = [m for m in members if str(m.get("email", "")).casefold() == email.casefold()]
         if not removed:
+            if committed and journal is not None and journal.removed:
+                return journal.items  # the interrupted rotation had removed them
             raise UsageError(f"{email} is not a member of this vault")
         removed_id = str(removed[0]["account_id"])
         if removed_id == str(self.keys.account_id):
@@ -218,42 +219,7 @@ class Sharing:
 
     def _rotate(self, vault: VaultRow, remove: list[str], staying: list[tuple[crypto.PublicBundle, str]],
                 progress: Callable[[int, int], None] | None) -> int:
-        vid = UUID(vault.vault_id)
-        old_key = self.keys.vault_key(vault)
-        new_key = crypto.new_symmetric_key()
-        generation = vault.key_generation + 1
-        rows = self.cache.items(vault.vault_id)
-        batch, new_rows = [], []
-        for n, row in enumerate(rows, 1):
-            iid = UUID(row.item_id)
-            blob = None
-            if row.blob is not None:
-                plaintext = crypto.open_item(old_key, vid, iid, row.revision, row.blob)
-                blob = crypto.seal_item(new_key, vid, iid, row.revision + 1, plaintext)
-            batch.append({"item_id": row.item_id, "base_revision": row.revision, "revision": row.revision + 1,
-                          "blob": None if blob is None else b64e(blob)})
-            new_rows.append(ItemRow(vault.vault_id, row.item_id, row.revision + 1, blob,
-                                    None if blob is None else crypto.blob_hash(blob), row.seq))
-            if progress:
-                progress(n, len(rows))
-        version = vault.manifest_version + 1
-        mac = crypto.manifest_mac(new_key, vid, version, generation,
-                                  [(UUID(r.item_id), r.revision, r.hash) for r in new_rows])
-        own = self.keys.wrap_vault_key(vid, generation, new_key)
-        grants = [{"account_id": str(b.account_id),
-                   "grant": b64e(crypto.seal_grant(new_key, vid, generation, role, b, self.keys.private_keys(),
-                                                   self.keys.account_id))} for b, role in staying]
-        result = self.api.rotate(vault.vault_id, {
-            "remove": remove, "new_generation": generation, "base_manifest_version": vault.manifest_version,
-            "manifest": {"version": version, "mac": b64e(mac)}, "items": batch,
-            "own_wrapped_vault_key": b64e(own), "grants": grants})
-        if isinstance(result, Conflict):
-            raise RotationConflict()
-        with self.cache.transaction():
-            self.cache.put_vault(VaultRow(vault.vault_id, vault.role, generation, own, vault.seq, version, mac))
-            for row in new_rows:
-                self.cache.put_item(row)
-        return len(rows)
+        return rotation.rotate(self.cache, self.keys, self.api, vault, remove, staying, progress)
 
     def _vault(self, vault_id: str) -> VaultRow:
         vault = self.cache.vault(vault_id)
