@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from tests.helpers.fixtures import bv_server, bv_server_factory, bv_server_pg  # noqa: F401
+from tests.helpers.fixtures import bv_server  # noqa: F401

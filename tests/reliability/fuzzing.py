@@ -36,7 +36,7 @@ from schemathesis import GenerationMode
 
 from tests.helpers import fakes
 
-DEFAULT_EXAMPLES = 12  # per operation and mode: ~34 operations x 2 modes x 12 = ~800 cases
+DEFAULT_EXAMPLES = 10  # per operation and mode: ~34 operations x 2 modes x 10 = ~680 cases
 EXAMPLES_ENV = "BV_FUZZ_EXAMPLES"
 SEED_ENV = "BV_FUZZ_SEED"
 CODE = re.compile(r"^[a-z][a-z0-9_]*$")

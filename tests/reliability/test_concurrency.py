@@ -25,7 +25,7 @@ from vault_client.errors import BvError
 from vault_client.items.history import MAX_HISTORY_VERSIONS
 from vault_client.sharing import Sharing
 
-LOOP_SECONDS = 6.0
+LOOP_SECONDS = 5.0
 EDITS_PER_WRITER_PER_ITEM = 5
 MAX_NEW_ITEMS = 10
 SETTLE_ROUNDS = 8

@@ -2,7 +2,7 @@
 JSON error shape, every response as the schema documents it.
 
 Budget: ``BV_FUZZ_EXAMPLES`` cases per operation and generation mode (default
-``fuzzing.DEFAULT_EXAMPLES``; about 800 cases per back end, well under a minute each). Raise it
+``fuzzing.DEFAULT_EXAMPLES``; about 700 cases per back end, under a minute each). Raise it
 for a deeper local run, e.g. ``BV_FUZZ_EXAMPLES=200``. ``BV_FUZZ_SEED`` replays a run; a failing
 run prints its seed.
 """

@@ -25,8 +25,8 @@ from tests.reliability.killable import KillableServer
 from tests.reliability.lib_client import LibDevice
 from vault_client.errors import BvError
 
-KILLS = 4
-MAX_WRITES = 250  # per writer: enough to be mid-write at every kill, few enough to verify quickly
+KILLS = 3
+MAX_WRITES = 200  # per writer: enough to be mid-write at every kill, few enough to verify quickly
 FINAL_SYNC_ATTEMPTS = 20
 
 
