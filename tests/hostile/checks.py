@@ -36,7 +36,8 @@ def clean(result: Result) -> None:
     lines = [line for line in result.err.splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith("bv: error: ")]
     assert len(errors) == 1, result
-    assert all(line.startswith(("bv: error: ", "bv: hint: ", "bv: notice: ", "bv: warning: ")) for line in lines), result
+    prefixes = ("bv: error: ", "bv: hint: ", "bv: notice: ", "bv: warning: ")
+    assert all(line.startswith(prefixes) for line in lines), result
     for noise in PYTHON_NOISE:
         assert noise not in result.err.replace("bv: error:", ""), result
 

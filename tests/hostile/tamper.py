@@ -105,7 +105,8 @@ class ServerDb:
         self._run("UPDATE vaults SET seq = seq + 1 WHERE id = ?", (_hex(vault_id),))
         return int(self.vault(vault_id)["seq"])
 
-    def put_item(self, vault_id: str, item_id: str, revision: int, blob: bytes | None, *, seq: int | None = None) -> None:
+    def put_item(self, vault_id: str, item_id: str, revision: int, blob: bytes | None, *,
+                 seq: int | None = None) -> None:
         """Write an item row (insert or replace); it is sent to clients under a new seq unless given."""
         seq = self.next_seq(vault_id) if seq is None else seq
         self._run("INSERT OR REPLACE INTO items (revision, vault_id, item_id, blob, seq, updated_at) "

@@ -16,6 +16,7 @@ import pytest
 from tests.client.bv import Device
 from tests.hostile.checks import clean, listing
 from tests.hostile.proxy import HostileProxy, Listener, Reply
+from tests.hostile.replay import play
 
 CANARIES = ["CanaryName-5e1f", "canary-user-77ab", "CanaryPassw0rd-c3d9", "CanaryNote-0b6e", "canary-tag-4aa2"]
 
@@ -27,8 +28,9 @@ def listener():
 
 
 @pytest.fixture(scope="module")
-def device(accounts, proxy: HostileProxy, listener: Listener) -> Device:
-    """An account whose items hold canaries, including a URL that points at the listener."""
+def used(accounts, proxy: HostileProxy, listener: Listener) -> tuple[Device, list]:
+    """An account whose items hold canaries (one URL points at the listener), used for a while;
+    and every request the device sent meanwhile."""
     proxy.reset()
     device, _, _ = accounts.create("exfil")
     device.ok("add", "login", CANARIES[0], "--username", CANARIES[1], "--url", listener.url + "/favicon.ico",
@@ -38,11 +40,16 @@ def device(accounts, proxy: HostileProxy, listener: Listener) -> Device:
     device.ok("get", CANARIES[0], "--field", "password")
     device.ok("search", "canary")
     device.ok("sync")
-    return device
+    return device, proxy.requests()
 
 
-def test_no_plaintext_in_any_request(device: Device, proxy: HostileProxy, listener: Listener) -> None:
-    sent = proxy.requests()  # everything since the account was created: adds, edit, get, search, sync
+@pytest.fixture(scope="module")
+def device(used) -> Device:
+    return used[0]
+
+
+def test_no_plaintext_in_any_request(used, listener: Listener) -> None:
+    sent = used[1]  # everything since the account was created: adds, edit, get, search, sync
     assert any(x.path.endswith("/changes") for x in sent)
     for exchange in sent:
         text = exchange.path + "?" + exchange.query + "\n" + exchange.text()
@@ -52,16 +59,27 @@ def test_no_plaintext_in_any_request(device: Device, proxy: HostileProxy, listen
     assert listener.hits == []  # the item's URL was never fetched (no icons, no previews)
 
 
-@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
-def test_redirects_are_not_followed(hostile: HostileProxy, device: Device, listener: Listener, status: int) -> None:
-    before = (device.home / "cache.sqlite3").stat().st_mtime_ns, listing(device)
-    hostile.respond("POST", "/v1/sync", Reply(status, json={}, headers={"Location": listener.url + "/v1/sync"}))
-    result = device.run("sync")
-    assert result.code != 0, result
-    clean(result)
+REDIRECTS = [301, 302, 303, 307, 308]
+
+
+@pytest.fixture(scope="module")
+def redirected(proxy: HostileProxy, device: Device, listener: Listener):
+    def redirect(status: int):
+        return lambda _doc: Reply(status, json={}, headers={"Location": listener.url + "/v1/sync"})
+
+    proxy.reset()
+    return play(proxy, device, "POST", "/v1/sync", [redirect(s) for s in REDIRECTS], ["sync"], first="POST /v1/sync")
+
+
+@pytest.mark.parametrize("status", REDIRECTS)
+def test_redirects_are_not_followed(redirected, listener: Listener, status: int) -> None:
+    before, runs = redirected
+    run = runs[REDIRECTS.index(status)]
+    assert run.result.code != 0, run.result
+    clean(run.result)
     assert listener.hits == []
-    assert hostile.paths() == ["POST /v1/sync"]
-    assert listing(device) == before[1]
+    assert run.sent == ["POST /v1/sync"]
+    assert run.state == before
 
 
 def test_the_http_client_is_built_without_redirects() -> None:

@@ -1,20 +1,23 @@
 """Forged sync answers: items swapped, edited, replayed, reordered, dropped, duplicated, injected.
 
 One scenario serves the whole module. Device A wrote items; device B synced once, then A wrote
-more, so the server holds a delta for B. Every test rewrites that delta in the ``/v1/sync`` answer,
-runs ``bv sync`` on B and checks the three things a hostile-server test checks:
+more, so the server holds a delta for B. Each attack below rewrites that delta in the ``/v1/sync``
+answer while B runs ``bv sync``, and the test checks the three things a hostile-server test checks:
 
 1. B refuses: exit status 5 and one ``bv: error:`` line naming the failed check;
-2. B stores nothing from the answer: its cache is row-for-row what it was (so the next test finds
-   the same delta again);
+2. B stores nothing from the answer: its stored state is exactly what it was (so the next attack
+   finds the same delta again);
 3. B sends nothing after the forged answer: no write, no key, only the one ``/v1/sync``.
 
-The last test is the control: the same delta, untampered apart from its order, is accepted.
+All attacks are played by one process calling the `bv` entry point once each (``replay.py``); two
+spot checks run as separate `bv` processes, and the control (the same delta, untampered apart from
+its order, is accepted) runs last.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
@@ -24,6 +27,7 @@ import pytest
 from tests.client.bv import Device
 from tests.hostile.checks import CacheState, item_ids, listing, refused
 from tests.hostile.proxy import HostileProxy
+from tests.hostile.replay import play
 from vault_client.encoding import b64d as unb64
 from vault_client.encoding import b64e
 
@@ -40,6 +44,9 @@ class Scene:
     gamma: str             # in the second vault, edited after B's first sync
     alpha_rev1_blob: str   # what the server saw before the edit (a hostile server keeps it)
     beta_rev1_blob: str
+    known_version: int     # B's manifest version and change counter for the personal vault
+    known_seq: int
+    second_as_known: dict  # the second vault's record as B holds it: version, MAC, counter
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +56,10 @@ def scene(accounts, proxy: HostileProxy) -> Scene:
     a.ok("add", "login", "Beta", "--username", "bob", input="beta-password\n")
     a.ok("vault", "create", "Second")
     a.ok("add", "note", "Gamma", "--vault", "Second", input="gamma notes\n")
-    b = accounts.second_device(kit, "items-b")
     proxy.clear_log()
+    b = accounts.second_device(kit, "items-b")
     b.ok("sync")
-    first = proxy.requests("POST", "/v1/sync")[-1].reply.json
+    seen = [x.reply.json for x in proxy.requests("POST", "/v1/sync")]  # what B received, kept by the server
     ids = item_ids(a)
     a.ok("edit", "Alpha", "--tag", "edited")
     a.ok("rm", "Beta", "--purge", "--yes")
@@ -60,9 +67,12 @@ def scene(accounts, proxy: HostileProxy) -> Scene:
     a.ok("edit", "Gamma", "--tag", "edited")
     by_name = {e["name"]: e for e in listing(a)}
     personal, second = by_name["Alpha"]["vault_id"], by_name["Gamma"]["vault_id"]
-    old = {i["item_id"]: i for v in first["vaults"] for i in v["items"]}
+    old = {i["item_id"]: i for doc in seen for v in doc["vaults"] for i in v["items"]}
+    rows = {row[0]: row for row in CacheState.of(b).vaults}
+    known, other = rows[personal], rows[second]
     return Scene(a, b, personal, second, ids["Alpha"], ids["Beta"], by_name["Delta"]["item_id"], ids["Gamma"],
-                 old[ids["Alpha"]]["blob"], old[ids["Beta"]]["blob"])
+                 old[ids["Alpha"]]["blob"], old[ids["Beta"]]["blob"], known[5], known[4],
+                 {"seq": other[4], "manifest": {"version": other[5], "generation": other[2], "mac": b64e(other[6])}})
 
 
 def _vault(doc: dict, vault_id: str) -> dict:
@@ -73,220 +83,219 @@ def _entry(doc: dict, vault_id: str, item_id: str) -> dict:
     return next(i for i in _vault(doc, vault_id)["items"] if i["item_id"] == item_id)
 
 
-def _attack(scene: Scene, proxy: HostileProxy, forge, says: str) -> None:
-    """Rewrite B's sync answer with ``forge(doc)``; B must refuse, keep its cache, send nothing more."""
-    before = CacheState.of(scene.b)
+@dataclass
+class Attack:
+    forge: Callable[[Scene, dict], Any]
+    says: str  # the refusal names the check; formatted with the scene's fields
 
-    def hook(doc: dict, _exchange) -> Any:
-        forged = copy.deepcopy(doc)
-        result = forge(forged)
-        return forged if result is None else result
 
-    proxy.rewrite("POST", "/v1/sync", hook)
-    result = scene.b.run("sync")
-    refused(result, says=says)
-    assert CacheState.of(scene.b) == before
-    assert proxy.paths() == ["POST /v1/sync"], proxy.paths()
+ATTACKS: dict[str, Attack] = {}
+
+
+def attack(says: str) -> Callable:
+    def register(fn: Callable[[Scene, dict], Any]) -> Callable:
+        ATTACKS[fn.__name__] = Attack(fn, says)
+        return fn
+    return register
 
 
 # -- swapped blobs ---------------------------------------------------------------------------------
 
-def test_blobs_swapped_between_items(hostile: HostileProxy, scene: Scene) -> None:
-    def forge(doc: dict) -> None:
-        x, y = _entry(doc, scene.personal, scene.alpha), _entry(doc, scene.personal, scene.delta)
-        x["blob"], y["blob"] = y["blob"], x["blob"]
-
-    _attack(scene, hostile, forge, f"item {scene.alpha} revision 2 does not decrypt")
+@attack("item {alpha} revision 2 does not decrypt")
+def blobs_swapped_between_items(s: Scene, doc: dict) -> None:
+    x, y = _entry(doc, s.personal, s.alpha), _entry(doc, s.personal, s.delta)
+    x["blob"], y["blob"] = y["blob"], x["blob"]
 
 
-def test_blob_moved_from_another_vault(hostile: HostileProxy, scene: Scene) -> None:
-    def forge(doc: dict) -> None:
-        _entry(doc, scene.personal, scene.alpha)["blob"] = _entry(doc, scene.second, scene.gamma)["blob"]
-
-    _attack(scene, hostile, forge, "does not decrypt")
+@attack("item {alpha} revision 2 does not decrypt")
+def blob_moved_from_another_vault(s: Scene, doc: dict) -> None:
+    _entry(doc, s.personal, s.alpha)["blob"] = _entry(doc, s.second, s.gamma)["blob"]
 
 
-def test_blob_of_an_older_revision_presented_as_the_newer(hostile: HostileProxy, scene: Scene) -> None:
-    def forge(doc: dict) -> None:
-        _entry(doc, scene.personal, scene.alpha)["blob"] = scene.alpha_rev1_blob  # labelled revision 2
-
-    _attack(scene, hostile, forge, f"item {scene.alpha} revision 2 does not decrypt")
+@attack("item {alpha} revision 2 does not decrypt")
+def blob_of_an_older_revision_presented_as_the_newer(s: Scene, doc: dict) -> None:
+    _entry(doc, s.personal, s.alpha)["blob"] = s.alpha_rev1_blob  # genuine, but of revision 1
 
 
 # -- edited metadata -------------------------------------------------------------------------------
 
-def test_item_revision_edited(hostile: HostileProxy, scene: Scene) -> None:
-    def forge(doc: dict) -> None:
-        _entry(doc, scene.personal, scene.alpha)["revision"] = 7
-
-    _attack(scene, hostile, forge, "revision 7 does not decrypt")
+@attack("item {alpha} revision 7 does not decrypt")
+def item_revision_edited(s: Scene, doc: dict) -> None:
+    _entry(doc, s.personal, s.alpha)["revision"] = 7
 
 
-def test_item_id_edited(hostile: HostileProxy, scene: Scene) -> None:
-    new_id = str(uuid4())
-
-    def forge(doc: dict) -> None:
-        _entry(doc, scene.personal, scene.delta)["item_id"] = new_id
-
-    _attack(scene, hostile, forge, f"item {new_id} revision 1 does not decrypt")
+@attack("revision 1 does not decrypt")
+def item_id_edited(s: Scene, doc: dict) -> None:
+    _entry(doc, s.personal, s.delta)["item_id"] = str(uuid4())
 
 
-def test_item_ids_of_two_entries_exchanged(hostile: HostileProxy, scene: Scene) -> None:
+@attack("does not decrypt")
+def item_ids_of_two_entries_exchanged(s: Scene, doc: dict) -> None:
     """Reordering which blob belongs to which id and revision (a cut-and-paste of whole entries)."""
-    def forge(doc: dict) -> None:
-        x, y = _entry(doc, scene.personal, scene.alpha), _entry(doc, scene.personal, scene.delta)
-        x["item_id"], y["item_id"] = y["item_id"], x["item_id"]
-        x["revision"], y["revision"] = y["revision"], x["revision"]
-
-    _attack(scene, hostile, forge, "does not decrypt")
+    x, y = _entry(doc, s.personal, s.alpha), _entry(doc, s.personal, s.delta)
+    x["item_id"], y["item_id"] = y["item_id"], x["item_id"]
+    x["revision"], y["revision"] = y["revision"], x["revision"]
 
 
-def test_manifest_version_edited(hostile: HostileProxy, scene: Scene) -> None:
-    def forge(doc: dict) -> None:
-        _vault(doc, scene.personal)["manifest"]["version"] += 1
-
-    _attack(scene, hostile, forge, "the manifest does not match the items")
+@attack("the manifest does not match the items")
+def manifest_version_edited(s: Scene, doc: dict) -> None:
+    _vault(doc, s.personal)["manifest"]["version"] += 1
 
 
-def test_manifest_generation_edited(hostile: HostileProxy, scene: Scene) -> None:
-    def forge(doc: dict) -> None:
-        _vault(doc, scene.personal)["manifest"]["generation"] = 2
-
-    _attack(scene, hostile, forge, "the manifest is for another key generation")
+@attack("the manifest is for another key generation")
+def manifest_generation_edited(s: Scene, doc: dict) -> None:
+    _vault(doc, s.personal)["manifest"]["generation"] = 2
 
 
-def test_key_generation_raised_with_the_same_key(hostile: HostileProxy, scene: Scene) -> None:
+@attack("the key of vault {personal} does not open")
+def key_generation_raised_with_the_same_key(s: Scene, doc: dict) -> None:
     """The wrapped vault key is bound to its generation: it does not open as generation 2."""
-    def forge(doc: dict) -> None:
-        vault = _vault(doc, scene.personal)
-        vault["key_generation"] = vault["manifest"]["generation"] = 2
-
-    _attack(scene, hostile, forge, f"the key of vault {scene.personal} does not open")
+    vault = _vault(doc, s.personal)
+    vault["key_generation"] = vault["manifest"]["generation"] = 2
 
 
-def test_vault_records_exchanged(hostile: HostileProxy, scene: Scene) -> None:
+@attack("the key of vault {personal} does not open")
+def vault_records_exchanged(s: Scene, doc: dict) -> None:
     """The second vault's record (key, manifest, items) presented under the personal vault's id."""
-    def forge(doc: dict) -> None:
-        mine, other = _vault(doc, scene.personal), _vault(doc, scene.second)
-        mine.update({k: v for k, v in other.items() if k != "vault_id"})
-
-    _attack(scene, hostile, forge, f"the key of vault {scene.personal} does not open")
+    mine, other = _vault(doc, s.personal), _vault(doc, s.second)
+    mine.update({k: v for k, v in other.items() if k != "vault_id"})
 
 
-def test_manifest_mac_of_the_other_vault(hostile: HostileProxy, scene: Scene) -> None:
-    def forge(doc: dict) -> None:
-        _vault(doc, scene.personal)["manifest"]["mac"] = _vault(doc, scene.second)["manifest"]["mac"]
-
-    _attack(scene, hostile, forge, "the manifest does not match the items")
+@attack("the manifest does not match the items")
+def manifest_mac_of_the_other_vault(s: Scene, doc: dict) -> None:
+    _vault(doc, s.personal)["manifest"]["mac"] = _vault(doc, s.second)["manifest"]["mac"]
 
 
 # -- replayed, dropped, duplicated, injected ---------------------------------------------------------
 
-def test_item_replayed_at_its_old_revision(hostile: HostileProxy, scene: Scene) -> None:
-    """Alpha's genuine revision-1 entry served again instead of revision 2: a one-item rollback."""
-    def forge(doc: dict) -> None:
-        _entry(doc, scene.personal, scene.alpha).update(revision=1, blob=scene.alpha_rev1_blob)
-
-    # B holds revision 1 already, so the replay is "no change" for Alpha; the manifest then misses
-    # revision 2. (The DB-level rollback of an item B has seen at revision 2 is in test_rollback.py.)
-    _attack(scene, hostile, forge, "the manifest does not match the items")
+@attack("the manifest does not match the items")
+def item_replayed_at_its_old_revision(s: Scene, doc: dict) -> None:
+    """Alpha's genuine revision-1 entry served instead of revision 2. B holds revision 1 already,
+    so for Alpha it is "no change"; the manifest then misses revision 2. (The rollback of an item B
+    has seen at revision 2 is in test_rollback.py.)"""
+    _entry(doc, s.personal, s.alpha).update(revision=1, blob=s.alpha_rev1_blob)
 
 
-def test_new_item_dropped(hostile: HostileProxy, scene: Scene) -> None:
-    def forge(doc: dict) -> None:
-        vault = _vault(doc, scene.personal)
-        vault["items"] = [i for i in vault["items"] if i["item_id"] != scene.delta]
-
-    _attack(scene, hostile, forge, "the manifest does not match the items")
+@attack("the manifest does not match the items")
+def new_item_dropped(s: Scene, doc: dict) -> None:
+    vault = _vault(doc, s.personal)
+    vault["items"] = [i for i in vault["items"] if i["item_id"] != s.delta]
 
 
-def test_deletion_withheld_to_keep_a_purged_item_alive(hostile: HostileProxy, scene: Scene) -> None:
-    def forge(doc: dict) -> None:
-        vault = _vault(doc, scene.personal)
-        vault["items"] = [i for i in vault["items"] if i["item_id"] != scene.beta]
-
-    _attack(scene, hostile, forge, "the manifest does not match the items")
+@attack("the manifest does not match the items")
+def deletion_withheld_to_keep_a_purged_item_alive(s: Scene, doc: dict) -> None:
+    vault = _vault(doc, s.personal)
+    vault["items"] = [i for i in vault["items"] if i["item_id"] != s.beta]
 
 
-def test_purged_item_revived_with_its_last_blob(hostile: HostileProxy, scene: Scene) -> None:
-    def forge(doc: dict) -> None:
-        _entry(doc, scene.personal, scene.beta)["blob"] = scene.beta_rev1_blob  # tombstone -> old blob
-
-    _attack(scene, hostile, forge, f"item {scene.beta} revision 2 does not decrypt")
+@attack("item {beta} revision 2 does not decrypt")
+def purged_item_revived_with_its_last_blob(s: Scene, doc: dict) -> None:
+    _entry(doc, s.personal, s.beta)["blob"] = s.beta_rev1_blob  # the tombstone replaced by the old blob
 
 
-def test_item_duplicated(hostile: HostileProxy, scene: Scene) -> None:
-    def forge(doc: dict) -> None:
-        vault = _vault(doc, scene.personal)
-        vault["items"].append(dict(_entry(doc, scene.personal, scene.alpha)))  # the same entry twice
-
-    _attack(scene, hostile, forge, f"item {scene.alpha} was sent twice")
+@attack("item {alpha} was sent twice")
+def item_duplicated(s: Scene, doc: dict) -> None:
+    _vault(doc, s.personal)["items"].append(dict(_entry(doc, s.personal, s.alpha)))  # the same entry twice
 
 
-def test_item_injected_with_a_copied_blob(hostile: HostileProxy, scene: Scene) -> None:
-    def forge(doc: dict) -> None:
-        vault = _vault(doc, scene.personal)
-        vault["items"].append(dict(_entry(doc, scene.personal, scene.alpha), item_id=str(uuid4()), revision=1))
-
-    _attack(scene, hostile, forge, "revision 1 does not decrypt")
+@attack("revision 1 does not decrypt")
+def item_injected_with_a_copied_blob(s: Scene, doc: dict) -> None:
+    _vault(doc, s.personal)["items"].append(dict(_entry(doc, s.personal, s.alpha), item_id=str(uuid4()), revision=1))
 
 
-def test_tombstone_injected_for_an_item_that_never_existed(hostile: HostileProxy, scene: Scene) -> None:
+@attack("the manifest does not match the items")
+def tombstone_injected_for_an_item_that_never_existed(s: Scene, doc: dict) -> None:
     """No blob to decrypt: only the manifest can tell this entry was never written."""
-    def forge(doc: dict) -> None:
-        vault = _vault(doc, scene.personal)
-        seq = max(i["seq"] for i in vault["items"])
-        vault["items"].append({"item_id": str(uuid4()), "revision": 1, "blob": None, "seq": seq})
+    vault = _vault(doc, s.personal)
+    seq = max(i["seq"] for i in vault["items"])
+    vault["items"].append({"item_id": str(uuid4()), "revision": 1, "blob": None, "seq": seq})
 
-    _attack(scene, hostile, forge, "the manifest does not match the items")
+
+@attack("vault {second}: the vault was sent twice")
+def vault_record_duplicated_with_its_older_state(s: Scene, doc: dict) -> None:
+    """The second vault listed twice: its new state, then the state B already holds (which alone
+    would pass: it is what B verified last). Applied in that order, it would lower B's pins."""
+    doc["vaults"].append(dict(_vault(doc, s.second), items=[], **s.second_as_known))
+
+
+@attack("vault {second}: the server left the vault out of its answer")
+def vault_left_out_of_the_answer(s: Scene, doc: dict) -> None:
+    doc["vaults"] = [v for v in doc["vaults"] if v["vault_id"] != s.second]
 
 
 # -- whole-vault rollback and forks, as answers ------------------------------------------------------
 
-def test_manifest_older_than_this_device_has_seen(hostile: HostileProxy, scene: Scene) -> None:
-    known = dict((row[0], row[5]) for row in CacheState.of(scene.b).vaults)[scene.personal]
-
-    def forge(doc: dict) -> None:
-        vault = _vault(doc, scene.personal)
-        vault["manifest"]["version"], vault["items"] = known - 1, []
-
-    _attack(scene, hostile, forge, f"the vault was rolled back (manifest {known - 1} < {known})")
+@attack("the vault was rolled back (manifest {older} < {known_version})")
+def manifest_older_than_this_device_has_seen(s: Scene, doc: dict) -> None:
+    vault = _vault(doc, s.personal)
+    vault["manifest"]["version"], vault["items"] = s.known_version - 1, []
 
 
-def test_same_manifest_version_with_another_mac_is_a_fork(hostile: HostileProxy, scene: Scene) -> None:
-    known = dict((row[0], row[5]) for row in CacheState.of(scene.b).vaults)[scene.personal]
-
-    def forge(doc: dict) -> None:
-        vault = _vault(doc, scene.personal)
-        vault["manifest"]["version"], vault["items"] = known, []
-
-    _attack(scene, hostile, forge, "the manifest changed without a new version")
+@attack("the manifest changed without a new version")
+def same_manifest_version_with_another_mac_is_a_fork(s: Scene, doc: dict) -> None:
+    vault = _vault(doc, s.personal)
+    vault["manifest"]["version"], vault["items"] = s.known_version, []
 
 
-def test_change_counter_going_backwards(hostile: HostileProxy, scene: Scene) -> None:
-    known = dict((row[0], row[4]) for row in CacheState.of(scene.b).vaults)[scene.personal]
-
-    def forge(doc: dict) -> None:
-        _vault(doc, scene.personal)["seq"] = known - 1
-
-    _attack(scene, hostile, forge, "the change counter went backwards")
+@attack("the change counter went backwards")
+def change_counter_going_backwards(s: Scene, doc: dict) -> None:
+    _vault(doc, s.personal)["seq"] = s.known_seq - 1
 
 
 # -- format versions ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("header", [b"\x00\x04", b"\x02\x04", b"\xff\x04", b"\x01\x03", b"\x01\x07"],
-                         ids=["version-0", "version-2", "version-255", "kind-vault-key", "kind-export"])
-def test_ciphertext_with_an_unknown_or_older_format(hostile: HostileProxy, scene: Scene, header: bytes) -> None:
-    def forge(doc: dict) -> None:
-        entry = _entry(doc, scene.personal, scene.alpha)
+def _with_header(header: bytes) -> Callable[[Scene, dict], None]:
+    def forge(s: Scene, doc: dict) -> None:
+        entry = _entry(doc, s.personal, s.alpha)
         entry["blob"] = b64e(header + unb64(entry["blob"])[2:])
+    return forge
 
-    _attack(scene, hostile, forge, f"item {scene.alpha} revision 2 does not decrypt")
+
+for _name, _header in (("version_0", b"\x00\x04"), ("version_2", b"\x02\x04"), ("version_255", b"\xff\x04"),
+                       ("kind_vault_key", b"\x01\x03"), ("kind_export", b"\x01\x07")):
+    ATTACKS[f"ciphertext_with_an_unknown_or_older_format_{_name}"] = Attack(
+        _with_header(_header), "item {alpha} revision 2 does not decrypt")
 
 
-# -- the control -----------------------------------------------------------------------------------
+# -- the tests -------------------------------------------------------------------------------------
 
-def test_control_the_same_delta_untampered_is_accepted(hostile: HostileProxy, scene: Scene) -> None:
+def _forged(scene: Scene, attack_: Attack) -> Callable[[dict], dict]:
+    def forge(doc: dict) -> dict:
+        forged = copy.deepcopy(doc)
+        result = attack_.forge(scene, forged)
+        return forged if result is None else result
+    return forge
+
+
+@pytest.fixture(scope="module")
+def played(scene: Scene, proxy: HostileProxy):
+    proxy.reset()
+    before, runs = play(proxy, scene.b, "POST", "/v1/sync", [_forged(scene, a) for a in ATTACKS.values()], ["sync"],
+                        first="POST /v1/sync")
+    return before, dict(zip(ATTACKS, runs))
+
+
+@pytest.mark.parametrize("name", list(ATTACKS))
+def test_forged_sync_answer_is_refused(scene: Scene, played, name: str) -> None:
+    before, runs = played
+    run = runs[name]
+    says = ATTACKS[name].says.format(**vars(scene), older=scene.known_version - 1)
+    refused(run.result, says=says)
+    assert run.state == before        # nothing stored
+    assert run.sent == ["POST /v1/sync"]  # nothing sent after the forged answer
+
+
+@pytest.mark.parametrize("name", ["blobs_swapped_between_items", "new_item_dropped"])
+def test_spot_check_in_a_separate_bv_process(hostile: HostileProxy, scene: Scene, played, name: str) -> None:
+    """The same refusals from a `bv` process of its own, with the cache compared row by row."""
+    before = CacheState.of(scene.b)
+    hostile.rewrite("POST", "/v1/sync", lambda doc, _x: _forged(scene, ATTACKS[name])(doc))
+    refused(scene.b.run("sync"), says=ATTACKS[name].says.format(**vars(scene)))
+    assert CacheState.of(scene.b) == before
+    assert hostile.paths() == ["POST /v1/sync"]
+
+
+def test_control_the_same_delta_untampered_is_accepted(hostile: HostileProxy, scene: Scene, played) -> None:
     """Through the same proxy the real delta is accepted, in any order: every refusal above came
     from the forgery, not from the harness. (Runs last: it moves B forward.)"""
     def reverse(doc: dict, _exchange) -> None:

@@ -3,6 +3,9 @@
 A hostile server answers prelogin with weakened Argon2id parameters, hoping the client derives an
 auth key that is cheap to crack and sends it. The client must refuse *before deriving or sending
 anything*: the recorded requests contain no ``/v1/login``, and nothing is saved on the device.
+
+The cases for a new device (no pin yet: the floor is all that stands) are played by one process
+(``replay.py``); the pin is tested on the device that set up the account, as its own `bv` process.
 """
 
 from __future__ import annotations
@@ -15,9 +18,27 @@ import pytest
 from tests.client.bv import Device
 from tests.hostile.checks import refused
 from tests.hostile.proxy import HostileProxy
+from tests.hostile.replay import play
 
 ACCOUNT_KDF = {"memory_kib": 24576, "iterations": 3, "parallelism": 1}  # above the floor: the device's pin
 FLOOR = {"memory_kib": 19456, "iterations": 2, "parallelism": 1}
+
+# case -> (field of the prelogin answer, forged value, what the refusal says)
+CASES = {
+    "memory-8KiB": ("kdf", {**FLOOR, "memory_kib": 8}, "is below the floor"),
+    "memory-floor-minus-1": ("kdf", {**FLOOR, "memory_kib": 19455}, "is below the floor"),
+    "iterations-1": ("kdf", {**FLOOR, "iterations": 1}, "is below the floor"),
+    "parallelism-0": ("kdf", {**FLOOR, "parallelism": 0}, "is below the floor"),
+    "all-minimal": ("kdf", {"memory_kib": 1, "iterations": 1, "parallelism": 1}, "is below the floor"),
+    # above the ceiling: a hostile server could otherwise make the client hang or run out of memory
+    "memory-4GiB": ("kdf", {**FLOOR, "memory_kib": 4 * 1048576}, "is above the ceiling"),
+    "iterations-1000": ("kdf", {**FLOOR, "iterations": 1000}, "is above the ceiling"),
+    "parallelism-64": ("kdf", {**FLOOR, "parallelism": 64}, "is above the ceiling"),
+    # a salt of the wrong length is refused before deriving too
+    "salt-15-bytes": ("salt", "A" * 20, "the salt must be 16 bytes"),
+    "salt-17-bytes": ("salt", "A" * 23, "the salt must be 16 bytes"),
+    "salt-3KiB": ("salt", "A" * 4096, "the salt must be 16 bytes"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -31,70 +52,44 @@ def account(accounts, proxy: HostileProxy) -> tuple[Device, str, Path]:
     return device, email, kit
 
 
-def _offer(proxy: HostileProxy, kdf: object) -> None:
-    def weaken(doc: dict, _exchange) -> None:
-        doc["kdf"] = kdf
-
-    proxy.rewrite("POST", "/v1/prelogin", weaken)
-
-
-def _nothing_sent(proxy: HostileProxy) -> None:
-    assert proxy.paths() == ["POST /v1/prelogin"], proxy.paths()
+def _set(field: str, value: object):
+    def forge(doc: dict) -> None:
+        doc[field] = value
+    return forge
 
 
-@pytest.mark.parametrize("kdf", [
-    {**FLOOR, "memory_kib": 8},            # memory far below the OWASP floor
-    {**FLOOR, "memory_kib": 19455},        # one KiB below the floor
-    {**FLOOR, "iterations": 1},            # a single pass
-    {**FLOOR, "parallelism": 0},           # no lanes at all
-], ids=["memory-8KiB", "memory-floor-minus-1", "iterations-1", "parallelism-0"])
-def test_kdf_below_the_floor_is_refused_before_deriving(hostile: HostileProxy, accounts, account, kdf) -> None:
+@pytest.fixture(scope="module")
+def new_device_runs(proxy: HostileProxy, accounts, account):
     _, _, kit = account
-    fresh = accounts.device("fresh")  # a new device: no pin yet, so the floor is all that stands
-    _offer(hostile, kdf)
-    result = fresh.run("login", "--kit", str(kit))
-    refused(result, says="key-derivation settings")
-    _nothing_sent(hostile)
-    assert not (fresh.home / "account.json").exists()
-    assert not (fresh.home / "secret-key").exists()
+    fresh = accounts.device("kdf-new")
+    proxy.reset()
+    before, runs = play(proxy, fresh, "POST", "/v1/prelogin", [_set(f, v) for f, v, _ in CASES.values()],
+                        ["login", "--kit", str(kit)], first="POST /v1/prelogin")
+    return before, dict(zip(CASES, runs))
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_weak_or_absurd_kdf_settings_are_refused_before_deriving(new_device_runs, case: str) -> None:
+    before, runs = new_device_runs
+    run = runs[case]
+    refused(run.result, says=CASES[case][2])
+    assert "key-derivation settings" in run.result.err and "nothing was sent" in run.result.err
+    assert run.sent == ["POST /v1/prelogin"]  # no /v1/login: no auth key derived under these settings
+    assert run.state == before                # nothing saved on the device
 
 
 def test_kdf_below_this_devices_pin_is_refused(hostile: HostileProxy, account) -> None:
     """Above the floor but below what this device last used: a downgrade all the same."""
     device, _, _ = account
     before = (device.home / "account.json").read_bytes()
-    _offer(hostile, FLOOR)
-    result = device.run("login")
-    refused(result, says="below what this device used before")
-    _nothing_sent(hostile)
+
+    def weaken(doc: dict, _exchange) -> None:
+        doc["kdf"] = FLOOR
+
+    hostile.rewrite("POST", "/v1/prelogin", weaken)
+    refused(device.run("login"), says="below what this device used before")
+    assert hostile.paths() == ["POST /v1/prelogin"]
     assert (device.home / "account.json").read_bytes() == before
-
-
-@pytest.mark.parametrize("kdf", [
-    {**FLOOR, "memory_kib": 4 * 1048576},  # 4 GiB: would exhaust memory
-    {**FLOOR, "iterations": 1000},         # would take minutes
-], ids=["memory-4GiB", "iterations-1000"])
-def test_kdf_above_the_ceiling_is_refused_so_the_client_cannot_be_made_to_hang(
-        hostile: HostileProxy, accounts, account, kdf) -> None:
-    _, _, kit = account
-    fresh = accounts.device("fresh")
-    _offer(hostile, kdf)
-    refused(fresh.run("login", "--kit", str(kit), timeout=20), says="above the ceiling")
-    _nothing_sent(hostile)
-
-
-@pytest.mark.parametrize("salt", ["A" * 20, "A" * 23, "A" * 4096], ids=["15-bytes", "17-bytes", "3KiB"])
-def test_a_salt_that_is_not_16_bytes_is_refused_before_deriving(hostile: HostileProxy, accounts, account, salt) -> None:
-    _, _, kit = account
-    fresh = accounts.device("fresh")
-
-    def swap(doc: dict, _exchange) -> None:
-        doc["salt"] = salt
-
-    hostile.rewrite("POST", "/v1/prelogin", swap)
-    refused(fresh.run("login", "--kit", str(kit)), says="salt")
-    _nothing_sent(hostile)
-    assert not (fresh.home / "account.json").exists()
 
 
 def test_honest_prelogin_logs_in(hostile: HostileProxy, accounts, account) -> None:

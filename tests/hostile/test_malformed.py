@@ -6,26 +6,21 @@ clear refusal: a non-zero status, one ``bv: error:`` line, no "internal error", 
 text; and at the end the device has stored nothing (no account set up, cache row-for-row the same).
 
 Hundreds of runs would take minutes as separate processes, so each group of cases is played by
-one process that calls the `bv` entry point once per case (``tests/hostile/repeat.py``).
+one process that calls the `bv` entry point once per case (``replay.py``).
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.client.bv import Device, Result
-from tests.hostile.checks import CacheState, clean, listing
+from tests.client.bv import Device
+from tests.hostile.checks import clean, listing
 from tests.hostile.proxy import HostileProxy
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.hostile.replay import Run, play
 DROP = object()  # the field is removed
 BIG = "A" * (256 * 1024)
 
@@ -35,8 +30,8 @@ def _truncated(v: Any) -> Any:
 
 
 BYTES = {"null": None, "empty": "", "truncated": _truncated, "oversized": lambda v: (v or "") + BIG,
-         "number": 12345, "list": ["AAAA"], "not-base64": "not base64!", "missing": DROP}
-INT = {"null": None, "string": "1", "negative": -1, "huge": 2**64, "float": 1.5, "bool": True, "missing": DROP}
+         "number": 12345, "not-base64": "not base64!", "missing": DROP}
+INT = {"null": None, "string": "1", "negative": -1, "huge": 2**64, "bool": True, "missing": DROP}
 ID = {"null": None, "empty": "", "not-a-uuid": "vault-1", "number": 7, "truncated": _truncated, "missing": DROP}
 OBJECT = {"null": None, "string": "x", "list": [], "empty": {}, "missing": DROP}
 LIST = {"null": None, "string": "x", "object": {}, "missing": DROP}
@@ -105,21 +100,10 @@ def _apply(doc: Any, case: Case) -> None:
         target[last] = value(target[last]) if callable(value) else value
 
 
-def _play(proxy: HostileProxy, device: Device, method: str, path: str, cases: list[Case],
-          argv: list[str]) -> dict[str, Result]:
-    queue: Iterator[Case] = iter(cases)
-
-    def forge(doc: Any, exchange) -> None:
-        case = next(queue)
-        exchange.case = case.id
+def _forge(case: Case):
+    def forge(doc: Any) -> None:
         _apply(doc, case)
-
-    proxy.rewrite(method, path, forge)
-    proc = subprocess.run([sys.executable, "-m", "tests.hostile.repeat", str(len(cases)), *argv], cwd=REPO,
-                          env=device.env(), capture_output=True, text=True, timeout=600, start_new_session=True)
-    lines = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert len(lines) == len(cases), proc.stderr[-2000:]
-    return {case.id: Result(r["code"], r["out"], r["err"]) for case, r in zip(cases, lines)}
+    return forge
 
 
 # -- login: prelogin, login and the vault list --------------------------------------------------------
@@ -130,46 +114,43 @@ def kit(accounts) -> Path:
     return kit
 
 
+LOGIN_GROUPS = {"/v1/prelogin": ("POST", PRELOGIN, ["POST /v1/prelogin"]),
+                "/v1/login": ("POST", LOGIN, ["POST /v1/prelogin", "POST /v1/login"]),
+                "/v1/vaults": ("GET", VAULTS, ["POST /v1/prelogin", "POST /v1/login", "GET /v1/vaults"])}
+
+
 @pytest.fixture(scope="module")
-def login_runs(proxy: HostileProxy, accounts, kit: Path) -> dict[str, Any]:
-    """Every login-time case played on fresh devices (one per answer), with what each one sent."""
-    runs: dict[str, Any] = {}
-    for method, path, cases in (("POST", "/v1/prelogin", PRELOGIN), ("POST", "/v1/login", LOGIN),
-                                ("GET", "/v1/vaults", VAULTS)):
+def login_runs(proxy: HostileProxy, accounts, kit: Path) -> dict[str, tuple[Case, Run, str, list[str]]]:
+    """Every login-time case, played on a fresh device per answer: case id -> (case, run, the
+    device's state before, what the run may send)."""
+    runs = {}
+    for path, (method, cases, allowed) in LOGIN_GROUPS.items():
         proxy.reset()
         device = accounts.device("malformed-login")
-        runs.update(_play(proxy, device, method, path, cases, ["login", "--kit", str(kit)]))
-        runs[path] = (device, proxy.paths())
-    proxy.reset()
+        before, played = play(proxy, device, method, path, [_forge(c) for c in cases], ["login", "--kit", str(kit)],
+                              first="POST /v1/prelogin")
+        runs.update({c.id: (c, run, before, allowed) for c, run in zip(cases, played)})
     return runs
 
 
 @pytest.mark.parametrize("case", PRELOGIN + LOGIN + VAULTS, ids=lambda c: c.id)
 def test_malformed_login_answer_is_a_clear_error(login_runs: dict, case: Case) -> None:
-    result = login_runs[case.id]
+    _, run, before, allowed = login_runs[case.id]
+    result = run.result
     assert result.code != 0, result
     clean(result)
     if case.path[0] in ("salt", "kdf"):
         assert result.code in (1, 5), result       # refused before deriving anything
     elif case.path[0] == "account" and len(case.path) > 1:
         assert result.code == 5, result            # keys that do not verify: an integrity failure
-
-
-@pytest.mark.parametrize("path", ["/v1/prelogin", "/v1/login", "/v1/vaults"])
-def test_malformed_login_answers_leave_nothing_and_send_nothing_more(login_runs: dict, path: str) -> None:
-    device, sent = login_runs[path]
-    assert not (device.home / "account.json").exists()
-    assert not (device.home / "session.json").exists()
-    expected = {"/v1/prelogin": ["POST /v1/prelogin"], "/v1/login": ["POST /v1/prelogin", "POST /v1/login"],
-                "/v1/vaults": ["POST /v1/prelogin", "POST /v1/login", "GET /v1/vaults"]}[path]
-    n = {"/v1/prelogin": len(PRELOGIN), "/v1/login": len(LOGIN), "/v1/vaults": len(VAULTS)}[path]
-    assert sent == expected * n  # no login after a bad prelogin, nothing after a bad login
+    assert run.state == before                     # no account set up, no session kept
+    assert run.sent == allowed                     # no login after a bad prelogin, nothing after a bad login
 
 
 # -- sync -----------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def sync_runs(proxy: HostileProxy, accounts, kit: Path) -> tuple[dict[str, Result], Device, CacheState, list, list]:
+def sync_runs(proxy: HostileProxy, accounts, kit: Path) -> tuple[Device, str, dict[str, Run]]:
     a = accounts.device("malformed-a")
     a.ok("login", "--kit", str(kit))
     a.ok("add", "login", "First", "--username", "one", input="first-password\n")
@@ -177,27 +158,22 @@ def sync_runs(proxy: HostileProxy, accounts, kit: Path) -> tuple[dict[str, Resul
     b.ok("login", "--kit", str(kit))
     b.ok("sync")
     a.ok("add", "login", "Second", "--username", "two", input="second-password\n")  # the delta B has not seen
-    before, shown = CacheState.of(b), listing(b)
     proxy.reset()
-    runs = _play(proxy, b, "POST", "/v1/sync", SYNC, ["sync"])
-    sent = proxy.paths()
-    proxy.reset()
-    return runs, b, before, shown, sent
+    before, runs = play(proxy, b, "POST", "/v1/sync", [_forge(c) for c in SYNC], ["sync"], first="POST /v1/sync")
+    return b, before, {c.id: run for c, run in zip(SYNC, runs)}
 
 
 @pytest.mark.parametrize("case", SYNC, ids=lambda c: c.id)
 def test_malformed_sync_answer_is_refused(sync_runs, case: Case) -> None:
-    result = sync_runs[0][case.id]
-    assert result.code == 5, result
-    clean(result)
+    _, before, runs = sync_runs
+    run = runs[case.id]
+    assert run.result.code == 5, run.result
+    clean(run.result)
+    assert run.state == before
+    assert run.sent == ["POST /v1/sync"]
 
 
-def test_malformed_sync_answers_store_nothing_and_send_nothing_more(sync_runs) -> None:
-    _, b, before, shown, sent = sync_runs
-    assert CacheState.of(b) == before
-    assert listing(b) == shown
-    assert sent == ["POST /v1/sync"] * len(SYNC)
-    b.ok("sync")  # the control: the same delta, untampered, is accepted
+def test_control_the_untampered_sync_is_accepted(sync_runs) -> None:
+    b, _, _ = sync_runs
+    b.ok("sync")
     assert {e["name"] for e in listing(b)} == {"First", "Second"}
-
-
