@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vault_client import paths
-from vault_client.errors import CacheCorrupt
+from vault_client.errors import BvError, CacheCorrupt, ExitStatus
 
 CACHE_FILE = "cache.sqlite3"
 SCHEMA_VERSION = 1
@@ -58,6 +58,25 @@ CREATE TABLE IF NOT EXISTS pending (
     PRIMARY KEY (vault_id, item_id)
 );
 """
+
+
+class CacheUnwritable(BvError):
+    """The local cache could not be written: the disk is full or failing, or the file is read-only"""
+
+    status = ExitStatus.ERROR
+    hint = "free some disk space (or fix the file's permissions) and run the command again; nothing was changed"
+
+
+# SQLite primary result codes that mean the storage failed, not that the file is damaged.
+_STORAGE_CODES = {8, 10, 13, 14}  # SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN
+
+
+def _cache_error(exc: sqlite3.DatabaseError, detail: str) -> BvError:
+    """A full or failing disk is not a damaged cache: `bv sync --rebuild` would not help it."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in _STORAGE_CODES:
+        return CacheUnwritable(str(exc))
+    return CacheCorrupt(detail)
 
 
 @dataclass
@@ -108,7 +127,7 @@ class Cache:
             self._db.executescript(_SCHEMA)
             self._check_identity(account_id)
         except sqlite3.DatabaseError as exc:
-            raise CacheCorrupt(str(self.path.name)) from exc
+            raise _cache_error(exc, str(self.path.name)) from exc
 
     def _check_identity(self, account_id: str | None) -> None:
         rows = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
@@ -143,13 +162,13 @@ class Cache:
                 raise
             self._db.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
-            raise CacheCorrupt(str(exc)) from exc
+            raise _cache_error(exc, str(exc)) from exc
 
     def _q(self, sql: str, args: tuple = ()) -> list[tuple]:
         try:
             return self._db.execute(sql, args).fetchall()
         except sqlite3.DatabaseError as exc:
-            raise CacheCorrupt(str(exc)) from exc
+            raise _cache_error(exc, str(exc)) from exc
 
     def data_version(self) -> int:
         """Changes whenever another connection commits to the file (SQLite's data_version)."""
@@ -204,7 +223,7 @@ class Cache:
                 [(r.vault_id, r.item_id, r.revision, r.blob, r.hash, r.seq) for r in rows],
             )
         except sqlite3.DatabaseError as exc:
-            raise CacheCorrupt(str(exc)) from exc
+            raise _cache_error(exc, str(exc)) from exc
 
     def manifest_entries(self, vault_id: str) -> list[tuple[str, int, bytes | None]]:
         return [(r[0], r[1], r[2]) for r in self._q(
