@@ -116,17 +116,10 @@ def apply_changes(session: Session, vault_id: uuid.UUID, batch: ChangeBatch, now
     and a batch based on an older manifest finds zero rows to update. Item rows are read and
     written with Core statements (no ORM objects): this is the hottest write path.
     """
-    new_seq = session.execute(
-        update(Vault)
-        .where(Vault.id == vault_id, Vault.manifest_version == batch.base_manifest_version)
-        .values(
-            seq=Vault.seq + 1,
-            manifest_version=batch.manifest.version,
-            manifest_mac=batch.manifest.mac,
-            updated_at=now,
-        )
-        .returning(Vault.seq)
-    ).scalar_one_or_none()
+    new_seq = session.execute(_BUMP_VAULT, {
+        "k_id": vault_id, "k_base": batch.base_manifest_version, "version": batch.manifest.version,
+        "mac": batch.manifest.mac, "now": now,
+    }).scalar_one_or_none()
 
     ids = [change.item_id for change in batch.items]
     existing = {row.item_id: row for row in _items(session, vault_id, ids)}
@@ -150,29 +143,38 @@ def apply_changes(session: Session, vault_id: uuid.UUID, batch: ChangeBatch, now
     changed_rows = [{"k_vault_id": vault_id, "k_item_id": c.item_id, "revision": c.revision, "blob": c.blob,
                      "seq": new_seq, "updated_at": now} for c in batch.items if c.item_id in existing]
     if new_rows:
-        session.execute(insert(_ITEMS), new_rows)
+        session.execute(_INSERT_ITEM, new_rows)
     if changed_rows:
         session.execute(_UPDATE_ITEM, changed_rows)
     return ChangeResult(seq=new_seq, manifest_version=batch.manifest.version)
 
 
+# The write path's statements, built once (Core, on the tables: no ORM bookkeeping per request).
+_VAULTS = Vault.__table__  # type: ignore[attr-defined]
 _ITEMS = Item.__table__  # type: ignore[attr-defined]
+_BUMP_VAULT = (
+    update(_VAULTS)
+    .where(_VAULTS.c.id == bindparam("k_id"), _VAULTS.c.manifest_version == bindparam("k_base"))
+    .values(seq=_VAULTS.c.seq + 1, manifest_version=bindparam("version"), manifest_mac=bindparam("mac"),
+            updated_at=bindparam("now"))
+    .returning(_VAULTS.c.seq)
+)
+_INSERT_ITEM = insert(_ITEMS)
 _UPDATE_ITEM = (
     update(_ITEMS)
     .where(_ITEMS.c.vault_id == bindparam("k_vault_id"), _ITEMS.c.item_id == bindparam("k_item_id"))
     .values(revision=bindparam("revision"), blob=bindparam("blob"), seq=bindparam("seq"),
             updated_at=bindparam("updated_at"))
 )
-_ITEM_STATE = select(_ITEMS.c.item_id, _ITEMS.c.revision, _ITEMS.c.blob)
+_ITEM_STATE = select(_ITEMS.c.item_id, _ITEMS.c.revision, _ITEMS.c.blob).where(
+    _ITEMS.c.vault_id == bindparam("vault_id"), _ITEMS.c.item_id.in_(bindparam("ids", expanding=True)))
 
 
 def _items(session: Session, vault_id: uuid.UUID, ids: list[uuid.UUID]):  # noqa: ANN202 - Core rows
     """(item_id, revision, blob) of those of ``ids`` that exist in the vault."""
     out = []
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        out.extend(session.execute(
-            _ITEM_STATE.where(_ITEMS.c.vault_id == vault_id, _ITEMS.c.item_id.in_(chunk))).all())
+        out.extend(session.execute(_ITEM_STATE, {"vault_id": vault_id, "ids": ids[start:start + 500]}).all())
     return out
 
 
