@@ -340,7 +340,7 @@ def _finish(api: Api, journal: Journal) -> None:
     else:
         journal.drop()
     if journal.old:
-        raise OldFilesLeft(f"{len(journal.old)} of vault {journal.vault_id}")
+        raise OldFilesLeft(f"{len(journal.old)} file(s) in vault {journal.vault_id}")
 
 
 def _delete(api: Api, vault_id: str, ids: list[str]) -> list[str]:

@@ -21,10 +21,10 @@ import pytest
 from tests.client.bv import BV
 from tests.client.members import DROP, DROP_ANSWER, FORWARD, CuttingProxy, Member, family
 from tests.helpers.server_proc import ServerProcess
-from vault_client import attachments, crypto
+from vault_client import attachments, crypto, rotation
 from vault_client.encoding import b64d
 from vault_client.items.model import Item
-from vault_client.rotation import Journal, RotationConflict, RotationUncertain, referenced_files
+from vault_client.rotation import Journal, OldFilesLeft, RotationConflict, RotationUncertain, referenced_files
 from vault_client.sync import SyncEngine
 
 ROTATE = "/v1/vaults/*/rotate"
@@ -271,6 +271,27 @@ def test_lost_answer_then_next_sync_adopts_new_generation(bv_server: ServerProce
         assert not set(before) & set(_stored_files(bv_server, vault_id))
         viewer.sync()
         assert _fetch_all(viewer, vault_id) == {PASSPORT_V1, PASSPORT_V2}
+
+
+def test_old_files_that_stay_are_reported_and_deleted_next_time(bv_server: ServerProcess, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rotation, "DELETE_BACKOFF", 0.0)
+    with CuttingProxy(bv_server.url) as proxy:
+        owner, editor, viewer, vault_id = family(tmp_path, proxy.url)
+        _with_passport(owner, vault_id)
+        before = _stored_files(bv_server, vault_id)
+        for _ in range(rotation.DELETE_ATTEMPTS * len(before)):  # every attempt at every old file fails
+            proxy.on("DELETE", "/v1/vaults/*/attachments/*", lambda: DROP)
+        with owner, pytest.raises(OldFilesLeft) as caught:
+            owner.sharing.remove(vault_id, editor.email)
+        assert "2 file(s)" in str(caught.value)
+        assert owner.cache.vault(vault_id).key_generation == 2  # the rotation itself went through
+        assert set(_journal(owner, vault_id).old) == set(before) <= set(_stored_files(bv_server, vault_id))
+
+        with owner:  # the same command again deletes them, and reports the removal as done
+            assert owner.sharing.remove(vault_id, editor.email) == len(owner.cache.items(vault_id))
+        assert not set(before) & set(_stored_files(bv_server, vault_id))
+        assert _journal(owner, vault_id) is None
 
 
 # -- the progress bar on a terminal ------------------------------------------------------------------
