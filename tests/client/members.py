@@ -127,10 +127,10 @@ _HOP = {"host", "content-length", "connection", "keep-alive", "transfer-encoding
 class CuttingProxy:
     """``with CuttingProxy(server.url) as proxy:``; members use ``proxy.url``.
 
-    ``proxy.on("POST", "/v1/vaults/*/rotate", action)``: for the next matching request,
-    ``action()`` runs first and returns ``FORWARD``, ``DROP`` (close the connection without an
-    answer, the request never reaching the server) or ``DROP_ANSWER`` (forward, then close
-    without passing the answer on). ``proxy.cut_all = True`` drops every request; ``upstream``
+    ``proxy.on("POST", "/v1/vaults/*/rotate", action, then=None)``: for the next matching
+    request, ``action()`` runs first and returns ``FORWARD``, ``DROP`` (close the connection
+    without an answer, the request never reaching the server) or ``DROP_ANSWER`` (forward, then
+    close without passing the answer on); ``then()`` runs once the server has answered. ``proxy.cut_all = True`` drops every request; ``upstream``
     may change (a restarted server listens on a new port). ``seen`` lists "METHOD /path".
     """
 
@@ -138,7 +138,7 @@ class CuttingProxy:
         self.upstream = upstream
         self.cut_all = False
         self.seen: list[str] = []
-        self._hooks: list[tuple[str, str, Callable[[], str]]] = []
+        self._hooks: list[tuple[str, str, Callable[[], str], Callable[[], None] | None]] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -149,9 +149,10 @@ class CuttingProxy:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def on(self, method: str, pattern: str, action: Callable[[], str]) -> None:
+    def on(self, method: str, pattern: str, action: Callable[[], str],
+           then: Callable[[], None] | None = None) -> None:
         with self._lock:
-            self._hooks.append((method, pattern, action))
+            self._hooks.append((method, pattern, action, then))
 
     def __enter__(self) -> CuttingProxy:
         self._thread.start()
@@ -161,14 +162,14 @@ class CuttingProxy:
         self._server.shutdown()
         self._server.server_close()
 
-    def _take(self, method: str, path: str) -> Callable[[], str] | None:
+    def _take(self, method: str, path: str) -> tuple[Callable[[], str] | None, Callable[[], None] | None]:
         with self._lock:
             self.seen.append(f"{method} {path}")
             for hook in self._hooks:
                 if hook[0] == method and fnmatchcase(path, hook[1]):
                     self._hooks.remove(hook)
-                    return hook[2]
-        return None
+                    return hook[2], hook[3]
+        return None, None
 
     def _forward(self, method: str, path: str, headers: dict[str, str], body: bytes) -> httpx.Response:
         sent = {k: v for k, v in headers.items() if k.lower() not in _HOP}
@@ -183,7 +184,7 @@ class CuttingProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 self.close_connection = True
-                action = proxy._take(self.command, self.path.split("?")[0])
+                action, then = proxy._take(self.command, self.path.split("?")[0])
                 mode = DROP if proxy.cut_all else (action() if action else FORWARD)
                 if mode == DROP:
                     return
@@ -191,6 +192,8 @@ class CuttingProxy:
                     resp = proxy._forward(self.command, self.path, dict(self.headers.items()), body)
                 except httpx.HTTPError:
                     return  # the server is gone: so is the connection
+                if then is not None:
+                    then()
                 if mode == DROP_ANSWER:
                     return
                 self.send_response(resp.status_code)
