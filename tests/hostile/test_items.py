@@ -257,6 +257,20 @@ for _name, _header in (("version_0", b"\x00\x04"), ("version_2", b"\x02\x04"), (
         _with_header(_header), "item {alpha} revision 2 does not decrypt")
 
 
+@attack("the key of vault {personal} does not open")
+def wrapped_vault_key_in_an_older_format(s: Scene, doc: dict) -> None:
+    vault = _vault(doc, s.personal)
+    vault["wrapped_vault_key"] = b64e(b"\x00" + unb64(vault["wrapped_vault_key"])[1:])
+
+
+@attack("signed by an account this device has not pinned")
+def key_replaced_by_a_grant_from_nobody_this_device_knows(s: Scene, doc: dict) -> None:
+    """No wrapped key, a "rotation" grant instead, from an account the server made up."""
+    vault = _vault(doc, s.personal)
+    vault["wrapped_vault_key"] = None
+    vault["pending_grant"] = {"grant": b64e(b"\x01\x06" + bytes(1232)), "granted_by": str(uuid4()), "role": "owner"}
+
+
 # -- the tests -------------------------------------------------------------------------------------
 
 def _forged(scene: Scene, attack_: Attack) -> Callable[[dict], dict]:
