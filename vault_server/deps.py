@@ -81,8 +81,18 @@ WriteSessionDep = Annotated[Session, Depends(write_session, scope="function")]
 _bearer = HTTPBearer(auto_error=False, description="the session token from login or register")
 
 
-def require_session(db: DatabaseDep,
-                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> AuthContext:
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def require_session(db: DatabaseDep, credentials: BearerDep) -> AuthContext:
+    return authenticate(db, credentials)
+
+
+def authenticate(db: Database, credentials: HTTPAuthorizationCredentials | None) -> AuthContext:
+    """The session and account of a bearer token, or ``Unauthorized``. It queries the database:
+    call it from a worker thread. ``CurrentSession`` runs it as a dependency; the two routes every
+    device repeats (sync, batch write) call it themselves, so that each of their requests makes
+    one worker-thread call instead of two."""
     if credentials is None:
         raise Unauthorized()
     digest = token_hash(credentials.credentials)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from vault_server.crud import vaults as vault_queries
-from vault_server.deps import CurrentSession, DatabaseDep, SessionDep, WriteSessionDep
+from vault_server.deps import BearerDep, CurrentSession, DatabaseDep, SessionDep, WriteSessionDep, authenticate
 from vault_server.errors import Conflict, Forbidden, NotFound
 from vault_server.models import ChangeBatch, ChangeResult, Role, SyncPublic, SyncRequest, VaultCreate, VaultList, VaultPublic
 from vault_server.models.base import utcnow
@@ -45,8 +45,9 @@ def delete_vault(vault_id: Id, auth: CurrentSession, session: WriteSessionDep) -
 @router.post("/vaults/{vault_id}/changes", response_model=ChangeResult,
              responses={409: {"description": "stale base_manifest_version or base_revision; "
                               "`current` holds the server's manifest version and stale items"}})
-def write_changes(vault_id: Id, body: ChangeBatch, auth: CurrentSession, db: DatabaseDep) -> ChangeResult:
+def write_changes(vault_id: Id, body: ChangeBatch, credentials: BearerDep, db: DatabaseDep) -> ChangeResult:
     """Write items (or tombstones) and the new manifest atomically; stale bases get 409."""
+    auth = authenticate(db, credentials)
     # The whole transaction runs in this one worker-thread call: a WriteSessionDep would hold the
     # (SQLite) write lock from the dependency's thread call, across this one, to its commit.
     with db.write() as session:
@@ -59,8 +60,9 @@ def write_changes(vault_id: Id, body: ChangeBatch, auth: CurrentSession, db: Dat
 
 
 @router.post("/sync", response_model=SyncPublic)
-def sync(body: SyncRequest, auth: CurrentSession, db: DatabaseDep) -> Response:
+def sync(body: SyncRequest, credentials: BearerDep, db: DatabaseDep) -> Response:
     """Everything that changed in the caller's vaults since the given cursors."""
+    auth = authenticate(db, credentials)
     with db.read() as session:
         result = vault_queries.sync(session, auth.account_id, body.cursors)
     # Serialised here, once: the rows were validated when written.
