@@ -21,6 +21,7 @@ from tests.hostile.proxy import HostileProxy
 from tests.hostile.tamper import ServerDb
 from vault_client import crypto
 from vault_client.account import bundle_to_wire
+from vault_client.encoding import b64e
 
 
 @dataclass
@@ -211,6 +212,29 @@ def test_vault_key_copy_overwritten_after_acceptance(hostile: HostileProxy, scen
             assert scene.member.ok("get", "Netflix", "--field", "password").out == "n3tflix\n"  # the cache works
     finally:
         db.set_member_key(scene.family, scene.member_email, mine["wrapped_vault_key"])
+
+
+def test_vault_key_rolled_back_to_an_older_generation(hostile: HostileProxy, accounts, scene: Scene,
+                                                     db: ServerDb) -> None:
+    """After a rotation the server serves the vault as it was before: the old key generation, the
+    member's old (genuine) copy of the old key and the old manifest. The member saw generation 2."""
+    extra, extra_email, _ = accounts.create("extra")
+    scene.owner.ok("vault", "share", "Family", extra_email, "--role", "viewer")
+    extra.ok("vault", "accept", scene.family, "--trust")
+    scene.member.ok("sync")
+    old_copy, old_vault = db.member(scene.family, scene.member_email), db.vault(scene.family)
+    scene.owner.ok("vault", "remove", "Family", extra_email, "--yes")  # new key, generation 2
+    scene.member.ok("sync")  # adopts generation 2 from the owner's signed grant
+    assert db.member(scene.family, scene.member_email)["key_generation"] == old_copy["key_generation"] + 1
+
+    def roll_back(doc: dict, _exchange) -> None:
+        vault = next(v for v in doc["vaults"] if v["vault_id"] == scene.family)
+        vault.update(key_generation=old_copy["key_generation"], wrapped_vault_key=b64e(old_copy["wrapped_vault_key"]),
+                     manifest={"version": old_vault["manifest_version"], "generation": old_vault["key_generation"],
+                               "mac": b64e(old_vault["manifest_mac"])}, items=[])
+
+    hostile.rewrite("POST", "/v1/sync", roll_back)
+    _sync_refused(scene.member, hostile, f"vault {scene.family}: the vault key was rolled back to an older generation")
 
 
 def test_member_injected_into_the_member_list_gets_no_key_at_rotation(
