@@ -17,9 +17,9 @@
 
 An interruption can come at any point. Until the rotate request commits, the old generation is
 the vault: the server changes nothing before its one transaction, so every member goes on with the
-old key. Beyond that, only blobs are at stake, and a journal (``rotations/VAULT_ID.json`` in the
-state directory, ids only) records which blobs this rotation replaces and which it uploaded,
-before any is uploaded. ``settle`` finishes such a journal: after a pull it deletes each recorded
+old key. Beyond that, only blobs are at stake, and a journal (``rotations/VAULT_ID.NAME.json`` in
+the state directory, ids only) records which blobs this rotation replaces and which it uploaded,
+before any is uploaded. ``settle`` finishes such journals: after a pull it deletes each recorded
 blob that no item document of the vault names any more. That rule needs no knowledge of whether
 the rotation committed: if it did, the old blobs are unreferenced; if not, the new ones are.
 When the rotate answer is lost (the server died, the connection dropped), ``rotate`` settles at
@@ -82,7 +82,8 @@ class OldFilesLeft(BvError):
 
 @dataclass
 class Journal:
-    """What one rotation of a vault put on, or must take off, the server (ids only, no keys)."""
+    """What one rotation of a vault put on, or must take off, the server (ids only, no keys).
+    Each rotation has its own file, so one left over from an earlier attempt is never overwritten."""
 
     vault_id: str
     generation: int  # the generation the rotation creates
@@ -90,29 +91,31 @@ class Journal:
     items: int  # items it re-seals
     old: list[str] = field(default_factory=list)  # attachment ids it replaces
     new: list[str] = field(default_factory=list)  # attachment ids it uploaded
+    name: str = field(default_factory=lambda: uuid4().hex)
 
-    @staticmethod
-    def path(vault_id: str) -> Path:
-        return paths.state_dir() / JOURNAL_DIR / f"{UUID(vault_id)}.json"
+    @property
+    def path(self) -> Path:
+        return paths.state_dir() / JOURNAL_DIR / f"{UUID(self.vault_id)}.{self.name}.json"
 
     @classmethod
-    def load(cls, vault_id: str) -> Journal | None:
-        try:
-            doc = json.loads(cls.path(vault_id).read_bytes())
-            journal = cls(**doc)
-        except FileNotFoundError:
-            return None
-        except (ValueError, TypeError) as exc:
-            raise StateCorrupt(f"{JOURNAL_DIR}/{vault_id}.json") from exc
-        if journal.vault_id != vault_id:
-            raise StateCorrupt(f"{JOURNAL_DIR}/{vault_id}.json")
-        return journal
+    def all(cls, vault_id: str) -> list[Journal]:
+        """The journals of ``vault_id`` on this device (usually none)."""
+        found = []
+        for path in sorted((paths.state_dir() / JOURNAL_DIR).glob(f"{UUID(vault_id)}.*.json")):
+            try:
+                journal = cls(**json.loads(path.read_bytes()))
+            except (ValueError, TypeError) as exc:
+                raise StateCorrupt(f"{JOURNAL_DIR}/{path.name}") from exc
+            if journal.path != path:
+                raise StateCorrupt(f"{JOURNAL_DIR}/{path.name}")
+            found.append(journal)
+        return found
 
     def save(self) -> None:
-        paths.write_private(self.path(self.vault_id), json.dumps(dataclasses.asdict(self)).encode())
+        paths.write_private(self.path, json.dumps(dataclasses.asdict(self)).encode())
 
     def drop(self) -> None:
-        self.path(self.vault_id).unlink(missing_ok=True)
+        self.path.unlink(missing_ok=True)
 
 
 # -- rotating ------------------------------------------------------------------------------------
@@ -269,12 +272,12 @@ def _store(cache: Cache, vault: VaultRow, body: dict[str, Any], new_rows: list[I
 def _after_lost_answer(cache: Cache, keys: Keychain, api: Api, journal: Journal, exc: BvError) -> int:
     """The rotate request failed without a clear refusal: find out from the server what happened."""
     try:
-        committed = settle(cache, keys, api, journal.vault_id)
+        done = settle(cache, keys, api, journal.vault_id)
     except OldFilesLeft:
         raise
     except BvError:
         raise RotationUncertain(exc.detail) from None
-    if not committed:
+    if not any(j.name == journal.name for j in done):
         raise exc
     return journal.items
 
@@ -282,24 +285,30 @@ def _after_lost_answer(cache: Cache, keys: Keychain, api: Api, journal: Journal,
 # -- cleaning up ---------------------------------------------------------------------------------
 
 
-def settle(cache: Cache, keys: Keychain, api: Api, vault_id: str) -> bool | None:
-    """Finish the journal of an earlier rotation of ``vault_id``, if there is one: pull, then
-    delete every blob it recorded that no item of the vault names. Returns whether that rotation
-    took effect (None: there was no journal). ``OldFilesLeft`` if old blobs could not be deleted."""
-    journal = Journal.load(vault_id)
-    if journal is None:
-        return None
+def settle(cache: Cache, keys: Keychain, api: Api, vault_id: str) -> list[Journal]:
+    """Finish the journals of earlier rotations of ``vault_id``, if any: pull, then delete every
+    blob they recorded that no item of the vault names. Returns the journals whose rotation took
+    effect. ``OldFilesLeft`` if replaced blobs could not be deleted."""
+    journals = Journal.all(vault_id)
+    if not journals:
+        return []
     SyncEngine(cache, keys, api).pull()
     vault = cache.vault(vault_id)
     if vault is None:  # no longer a member: nothing here is ours to delete
-        journal.drop()
-        return False
+        for journal in journals:
+            journal.drop()
+        return []
     named = referenced_files(cache, keys, vault)
-    committed = vault.key_generation >= journal.generation and not named.intersection(journal.old)
-    journal.old = [i for i in journal.old if i not in named]
-    journal.new = [i for i in journal.new if i not in named]
-    _finish(api, journal)
-    return committed
+    done, left = [], 0
+    for journal in journals:
+        if vault.key_generation >= journal.generation and not named.intersection(journal.old):
+            done.append(journal)
+        journal.old = [i for i in journal.old if i not in named]
+        journal.new = [i for i in journal.new if i not in named]
+        left += _finish(api, journal)
+    if left:
+        raise OldFilesLeft(f"{left} file(s) in vault {vault_id}")
+    return done
 
 
 def referenced_files(cache: Cache, keys: Keychain, vault: VaultRow) -> set[str]:
@@ -325,22 +334,23 @@ def _delete_new(api: Api, journal: Journal) -> None:
 
 
 def _delete_old(api: Api, journal: Journal) -> None:
-    """The rotation happened: delete the blobs it replaced."""
+    """The rotation happened: delete the blobs it replaced. ``OldFilesLeft`` if some stay."""
     journal.new = []
-    _finish(api, journal)
+    left = _finish(api, journal)
+    if left:
+        raise OldFilesLeft(f"{left} file(s) in vault {journal.vault_id}")
 
 
-def _finish(api: Api, journal: Journal) -> None:
+def _finish(api: Api, journal: Journal) -> int:
     """Delete every blob the journal still lists; keep the journal only for those that remain.
-    ``OldFilesLeft`` if a replaced (old) blob is still on the server after the retries."""
+    Returns how many replaced (old) blobs are still on the server after the retries."""
     journal.old = _delete(api, journal.vault_id, journal.old)
     journal.new = _delete(api, journal.vault_id, journal.new)
     if journal.old or journal.new:
         journal.save()
     else:
         journal.drop()
-    if journal.old:
-        raise OldFilesLeft(f"{len(journal.old)} file(s) in vault {journal.vault_id}")
+    return len(journal.old)
 
 
 def _delete(api: Api, vault_id: str, ids: list[str]) -> list[str]:

@@ -187,8 +187,7 @@ class Sharing:
         first; if it already removed ``email``, that is the result."""
         self.engine.pull()
         self.engine.push()
-        journal = rotation.Journal.load(vault_id)
-        committed = rotation.settle(self.cache, self.keys, self.api, vault_id)
+        settled = rotation.settle(self.cache, self.keys, self.api, vault_id)
         vault = self._vault(vault_id)
         if vault.role != "owner":
             raise UsageError("only an owner of this vault can remove members")
@@ -196,8 +195,8 @@ class Sharing:
         members = doc.get("members", [])
         removed = [m for m in members if str(m.get("email", "")).casefold() == email.casefold()]
         if not removed:
-            if committed and journal is not None and journal.removed:
-                return journal.items  # the interrupted rotation had removed them
+            if any(j.removed for j in settled):
+                return settled[-1].items  # an interrupted rotation had removed them
             raise UsageError(f"{email} is not a member of this vault")
         removed_id = str(removed[0]["account_id"])
         if removed_id == str(self.keys.account_id):

@@ -50,7 +50,9 @@ def _files_named(member: Member, vault_id: str) -> set[str]:
 
 def _journal(member: Member, vault_id: str) -> Journal | None:
     with member:
-        return Journal.load(vault_id)
+        journals = Journal.all(vault_id)
+    assert len(journals) <= 1
+    return journals[0] if journals else None
 
 
 def _passport(member: Member, vault_id: str) -> Item:
@@ -194,6 +196,15 @@ def test_server_killed_during_rotate(bv_server: ServerProcess, tmp_path: Path, w
             assert not any(m["email"] == editor.email for m in owner.sharing.members(vault_id))
 
 
+def _edit_passport(editor: Member, vault_id: str, item_id: str) -> str:
+    """The editor's write lands just before the rotation is forwarded: a real 409."""
+    item = _passport(editor, vault_id)
+    item.notes = "renewed"
+    editor.view.save(vault_id, item, item_id)
+    SyncEngine(editor.cache, editor.keys, editor.api).push()
+    return FORWARD
+
+
 def test_refused_rotation_changes_nothing(bv_server: ServerProcess, tmp_path: Path) -> None:
     with CuttingProxy(bv_server.url) as proxy:
         owner, editor, viewer, vault_id = family(tmp_path, proxy.url)
@@ -202,14 +213,7 @@ def test_refused_rotation_changes_nothing(bv_server: ServerProcess, tmp_path: Pa
         old_key = owner.keys.vault_key(owner.cache.vault(vault_id))
         before = _stored_files(bv_server, vault_id)
 
-        def edit_first() -> str:  # the editor's write lands just before the rotation: a real 409
-            item = _passport(editor, vault_id)
-            item.notes = "renewed"
-            editor.view.save(vault_id, item, item_id)
-            SyncEngine(editor.cache, editor.keys, editor.api).push()
-            return FORWARD
-
-        proxy.on("POST", ROTATE, edit_first)
+        proxy.on("POST", ROTATE, lambda: _edit_passport(editor, vault_id, item_id))
         with owner, pytest.raises(RotationConflict):
             owner.sharing.remove(vault_id, editor.email)
         assert [p for p in proxy.seen if p.startswith("POST /v1/vaults/") and p.endswith("/rotate")]
@@ -292,6 +296,37 @@ def test_old_files_that_stay_are_reported_and_deleted_next_time(bv_server: Serve
             assert owner.sharing.remove(vault_id, editor.email) == len(owner.cache.items(vault_id))
         assert not set(before) & set(_stored_files(bv_server, vault_id))
         assert _journal(owner, vault_id) is None
+
+
+def test_uploads_left_by_a_refused_rotation_stay_tracked(bv_server: ServerProcess, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rotation, "DELETE_BACKOFF", 0.0)
+    with CuttingProxy(bv_server.url) as proxy:
+        owner, editor, viewer, vault_id = family(tmp_path, proxy.url)
+        item_id = _with_passport(owner, vault_id)
+        editor.sync()
+
+        def refuse_deletions() -> None:
+            for _ in range(rotation.DELETE_ATTEMPTS * 2):
+                proxy.on("DELETE", "/v1/vaults/*/attachments/*", lambda: DROP)
+
+        proxy.on("POST", ROTATE, lambda: _edit_passport(editor, vault_id, item_id))
+        refuse_deletions()
+        with owner, pytest.raises(RotationConflict):
+            owner.sharing.remove(vault_id, editor.email)
+        first = _journal(owner, vault_id)
+        assert len(first.new) == 2 and not first.old
+
+        refuse_deletions()  # the next command cannot delete them either, yet its own rotation goes on
+        with owner:
+            owner.sharing.remove(vault_id, viewer.email)
+        assert _journal(owner, vault_id).new == first.new  # kept, not overwritten
+        assert set(first.new) <= set(_stored_files(bv_server, vault_id))
+
+        with owner:  # once the server takes deletions again, nothing is left behind
+            assert owner.sharing.remove(vault_id, editor.email) == len(owner.cache.items(vault_id))
+        assert _journal(owner, vault_id) is None
+        assert set(_stored_files(bv_server, vault_id)) == _files_named(owner, vault_id)
 
 
 # -- the progress bar on a terminal ------------------------------------------------------------------
