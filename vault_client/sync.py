@@ -18,9 +18,9 @@ from typing import Any
 from uuid import UUID
 
 from vault_client import crypto
-from vault_client.cache import Cache, ItemRow, VaultRow
+from vault_client.cache import Cache, ItemRow, PendingRow, VaultRow
 from vault_client.encoding import b64d, b64e
-from vault_client.errors import BvError, ExitStatus, IntegrityFailure
+from vault_client.errors import BvError, CacheCorrupt, ExitStatus, IntegrityFailure
 from vault_client.items.merge import merge
 from vault_client.items.model import Item, ItemFormatError
 from vault_client.keychain import Keychain
@@ -90,9 +90,12 @@ class SyncEngine:
             if vid not in listed and vid not in removed:
                 raise _fail(vid, "the server left the vault out of its answer")
         for vault_row, rows in filter(None, prepared):
+            resealed = self._reseal_pending(vault_row)
             with self.cache.transaction():
                 self.cache.put_vault(vault_row)
                 self.cache.put_items(rows)
+                for p in resealed:
+                    self.cache.put_pending(p)
             report.pulled += len(rows)
         for vid in removed:
             if isinstance(vid, str) and self.cache.vault(vid):
@@ -164,6 +167,37 @@ class SyncEngine:
                                   "added, replayed or rolled back)") from None
         row = VaultRow(vault_id, role, generation, wrapped, seq, version, mac)
         return row, list(changed.values())
+
+    def _reseal_pending(self, vault_row: VaultRow) -> list[PendingRow]:
+        """Queued edits of a vault whose key was just rotated, sealed again under the new key.
+
+        A queued edit and the copy it was based on were sealed under the old key; the merge at the
+        next push opens them with the vault's current key, so they move to it with the vault."""
+        known = self.cache.vault(vault_row.vault_id)
+        if known is None or vault_row.key_generation <= known.key_generation:
+            return []
+        pending = self.cache.pending(vault_row.vault_id)
+        if not pending:
+            return []
+        old_key = self.keys.vault_key(known)
+        new_key = self.keys.vault_key(vault_row)
+        vid = UUID(vault_row.vault_id)
+        out = []
+        for p in pending:
+            iid = UUID(p.item_id)
+
+            def move(blob: bytes | None, revision: int) -> bytes | None:
+                if blob is None:
+                    return None
+                try:
+                    plaintext = crypto.open_item(old_key, vid, iid, revision, blob)
+                except crypto.CryptoError:
+                    raise CacheCorrupt(f"queued edit of item {p.item_id} does not open") from None
+                return crypto.seal_item(new_key, vid, iid, revision, plaintext)
+
+            out.append(PendingRow(p.vault_id, p.item_id, p.base_revision, move(p.base_blob, p.base_revision),
+                                  move(p.blob, p.base_revision + 1), p.queued_at))
+        return out
 
     def _adopt_pending_grant(self, vault_id: str, generation: int, role: str, pending: Any) -> bytes:
         """A rotated vault's new key, granted by an owner: accept it only from a pinned identity,
@@ -324,7 +358,7 @@ def sync_now(account: Any, cache: Cache, keychain: Keychain, *, push: bool, quie
     """Pull (and push) with this device's session. Quiet: offline or logged out is reported in the
     result (``{"offline": True, ...}``) instead of raised, so reads and writes can go on locally."""
     from vault_client import state
-    from vault_client.errors import NotLoggedIn, ServerUnreachable
+    from vault_client.errors import NotLoggedIn, RateLimited, ServerError, ServerUnreachable
 
     try:
         token = state.load_session().token
@@ -342,6 +376,10 @@ def sync_now(account: Any, cache: Cache, keychain: Keychain, *, push: bool, quie
             if not quiet:
                 raise
             return {"offline": True, "queued": cache.pending_count()}
+        except (ServerError, RateLimited) as exc:
+            if not quiet:
+                raise
+            return {"offline": True, "queued": cache.pending_count(), "reason": exc.message}
         except NotLoggedIn:
             if not quiet:
                 raise

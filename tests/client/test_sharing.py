@@ -147,3 +147,17 @@ def test_forged_invitation_is_refused(bv_server: ServerProcess, tmp_path: Path) 
     r = other.run("vault", "accept", vault_id, "--trust")
     assert r.code == 5 and "does not open" in r.err, r
     assert json.loads(other.ok("vault", "list", "--json").out)[0]["name"] == "Personal"
+
+
+def test_queued_edit_survives_a_rotation(family) -> None:
+    """An edit queued offline under the old key is carried over to the new key, then merged."""
+    from tests.client.test_e2e import _offline
+
+    owner, editor, viewer, vault_id = family
+    r = _offline(editor).run("edit", "Netflix", "--username", "queued-offline")
+    assert r.code == 0 and "offline" in r.err, r
+    owner.ok("vault", "remove", "Family", "viewer@example.org", "--yes")
+    editor.ok("sync")
+    owner.ok("sync")
+    assert owner.ok("get", "Netflix", "--field", "username").out == "queued-offline\n"
+    assert editor.ok("get", "Netflix", "--field", "password").out == "n3tflix\n"

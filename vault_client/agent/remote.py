@@ -16,10 +16,24 @@ if TYPE_CHECKING:
     from vault_client.items.model import Item
 
 
+# Modules that define BvError subclasses besides vault_client.errors (looked up only on an error).
+_ERROR_MODULES = ("vault_client.contacts", "vault_client.rotation", "vault_client.sharing", "vault_client.sync",
+                  "vault_client.credentials", "vault_client.export")
+
+
+def _error_class(name: str) -> type[errors.BvError]:
+    import importlib
+
+    for module in (errors, *_ERROR_MODULES):
+        mod = importlib.import_module(module) if isinstance(module, str) else module
+        cls = getattr(mod, name, None)
+        if isinstance(cls, type) and issubclass(cls, errors.BvError):
+            return cls
+    return errors.BvError
+
+
 def raise_remote(error: dict[str, Any]) -> None:
-    cls = getattr(errors, str(error.get("type")), None)
-    if not (isinstance(cls, type) and issubclass(cls, errors.BvError)):
-        cls = errors.BvError
+    cls = _error_class(str(error.get("type")))
     raise cls(error.get("detail"), hint=error.get("hint"))
 
 

@@ -109,6 +109,8 @@ class Context:
             extra = f"; {doc['queued']} change(s) queued for the next sync" if doc.get("queued") else ""
             if doc.get("reason") == "logged_out":
                 output.notice(f"not logged in: using the local cache{extra}; run `bv login` to sync")
+            elif doc.get("reason"):
+                output.notice(f"sync failed ({doc['reason']}); local changes are kept{extra}")
             else:
                 output.notice(f"offline: using the local cache{extra}")
         elif doc.get("conflicts"):

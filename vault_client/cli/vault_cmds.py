@@ -176,9 +176,10 @@ class _progress_bar:
 
         self._progress = None
         if sys.stderr.isatty():
+            from rich.console import Console
             from rich.progress import Progress
 
-            self._progress = Progress(transient=True)
+            self._progress = Progress(transient=True, console=Console(stderr=True))
             self._progress.start()
             self._task = self._progress.add_task("re-encrypting", total=None)
 
