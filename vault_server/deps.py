@@ -16,6 +16,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from vault_server.crud import sessions as session_queries
@@ -88,19 +89,24 @@ def require_session(db: DatabaseDep, credentials: BearerDep) -> AuthContext:
     return authenticate(db, credentials)
 
 
-def authenticate(db: Database, credentials: HTTPAuthorizationCredentials | None) -> AuthContext:
+def authenticate(db: Database, credentials: HTTPAuthorizationCredentials | None,
+                 conn: Connection | None = None) -> AuthContext:
     """The session and account of a bearer token, or ``Unauthorized``. It queries the database:
     call it from a worker thread. ``CurrentSession`` runs it as a dependency; the two routes every
     device repeats (sync, batch write) call it themselves, so that each of their requests makes
-    one worker-thread call instead of two."""
+    one worker-thread call instead of two. ``conn``: look the token up on this connection (a
+    read the caller has open) instead of checking out another."""
     if credentials is None:
         raise Unauthorized()
     digest = token_hash(credentials.credentials)
     if digest is None:
         raise Unauthorized()
     now = utcnow()
-    with db.engine.connect() as conn:  # one statement: no ORM session, no snapshot needed
+    if conn is not None:
         row = session_queries.live_session(conn, digest, now)
+    else:
+        with db.engine.connect() as own:  # one statement: no ORM session, no snapshot needed
+            row = session_queries.live_session(own, digest, now)
     if row is None:
         raise Unauthorized()
     context = AuthContext(session_id=row.id, account_id=row.account_id)

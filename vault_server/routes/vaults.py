@@ -62,8 +62,8 @@ def write_changes(vault_id: Id, body: ChangeBatch, credentials: BearerDep, db: D
 @router.post("/sync", response_model=SyncPublic)
 def sync(body: SyncRequest, credentials: BearerDep, db: DatabaseDep) -> Response:
     """Everything that changed in the caller's vaults since the given cursors."""
-    auth = authenticate(db, credentials)
     with db.read() as session:
+        auth = authenticate(db, credentials, session.connection())
         result = vault_queries.sync(session, auth.account_id, body.cursors)
     # Serialised here, once: the rows were validated when written.
     return Response(result.model_dump_json(), media_type="application/json")
