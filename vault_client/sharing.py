@@ -160,11 +160,13 @@ class Sharing:
             if entry["you"]:
                 entry.update(safety_number=crypto.safety_number(bundle), trust="you")
             else:
-                try:
-                    checked = contacts.check(email, bundle)
+                try:  # listing never pins: the member list itself comes from the server
+                    checked = contacts.check(email, bundle, pin_new=False)
                     entry.update(safety_number=checked.contact.safety_number,
-                                 trust="verified" if checked.contact.verified else
-                                 ("pinned now" if checked.newly_pinned else "pinned"))
+                                 trust="verified" if checked.contact.verified else "pinned")
+                except contacts.UnknownIdentity:
+                    entry.update(safety_number=crypto.safety_number(bundle),
+                                 trust="NOT PINNED (`bv contacts add EMAIL NUMBER` after checking with them)")
                 except contacts.KeyChanged as exc:
                     entry.update(safety_number=crypto.safety_number(bundle), trust=f"CHANGED ({exc.detail})")
             out.append(entry)
@@ -172,6 +174,22 @@ class Sharing:
             out.append({"email": inv.get("email"), "account_id": inv.get("account_id"), "role": inv.get("role"),
                         "you": False, "safety_number": "", "trust": "invited"})
         return out
+
+    def add_contact(self, email: str, number: str | None) -> dict[str, Any]:
+        """Pin a person's key deliberately (fetched from the server, checked against the safety
+        number they read out when one is given)."""
+        got_email, bundle = contacts.bundle_from_doc(self.api.bundle(email))
+        if got_email.casefold() != email.casefold():
+            raise IntegrityFailure("the server answered with another person's bundle")
+        if number is not None:
+            seen = crypto.safety_number(bundle)
+            if "".join(number.split()) != "".join(seen.split()):
+                raise contacts.KeyChanged(f"{email}: you were given {number}, the server says {seen}",
+                                          hint="do not pin it; find out why the numbers differ")
+        checked = contacts.check(email, bundle)
+        if number is not None:
+            contacts.verify(email, number)
+        return {**_trust(checked), "verified": number is not None}
 
     def leave(self, vault_id: str) -> None:
         self._vault(vault_id)

@@ -210,7 +210,7 @@ class SyncEngine:
         if granter is None:
             raise contacts.UnknownIdentity(f"the new key of vault {vault_id} was signed by an account this device "
                                            "has not pinned", hint="run `bv vault members VAULT` to see who, and "
-                                           "`bv contacts verify EMAIL NUMBER` once you have checked with them")
+                                           "`bv contacts add EMAIL NUMBER` once you have checked with them")
         try:
             grant = b64d(pending["grant"])
             vault_key = crypto.open_grant(grant, self.keys.private_keys(), self.keys.account_id, granter.bundle(),

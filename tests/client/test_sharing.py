@@ -161,3 +161,17 @@ def test_queued_edit_survives_a_rotation(family) -> None:
     owner.ok("sync")
     assert owner.ok("get", "Netflix", "--field", "username").out == "queued-offline\n"
     assert editor.ok("get", "Netflix", "--field", "password").out == "n3tflix\n"
+
+
+def test_member_list_never_pins_and_contacts_add_does(family) -> None:
+    owner, editor, viewer, vault_id = family
+    members = json.loads(viewer.ok("vault", "members", "Family", "--json").out)
+    trust = {m["email"]: m["trust"] for m in members}
+    assert trust["owner@example.org"] == "pinned" and trust["editor@example.org"].startswith("NOT PINNED")
+    assert "editor@example.org" not in viewer.ok("contacts").out
+    number = re.search(r"Safety number: ([\d ]+)", editor.ok("whoami").out).group(1).strip()
+    wrong = ("1" if number[0] != "1" else "2") + number[1:]
+    assert viewer.run("contacts", "add", "editor@example.org", *wrong.split()).code == 5
+    viewer.ok("contacts", "add", "editor@example.org", *number.split())
+    pinned = {c["email"]: c for c in json.loads(viewer.ok("contacts", "--json").out)}
+    assert pinned["editor@example.org"]["verified"] is True

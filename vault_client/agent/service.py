@@ -154,4 +154,4 @@ class AgentService:
 
 
 SHARING_METHODS = frozenset({"create_vault", "share", "invitations", "accept", "decline", "members", "leave",
-                             "remove", "vault_list"})
+                             "remove", "vault_list", "add_contact"})

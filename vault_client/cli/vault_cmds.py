@@ -221,6 +221,22 @@ def contacts_list(ctx: typer.Context, json_: JsonOpt = False) -> None:
                  [[c.email, "yes" if c.verified else "no", c.safety_number] for c in rows])
 
 
+@contacts_app.command("add")
+def contacts_add(
+    email: str,
+    number: Annotated[Optional[list[str]], typer.Argument(help="Their safety number, as they read it to you.")] = None,
+) -> None:
+    """Pin someone's key on purpose (and verify it at once when you give the safety number)."""
+
+    def go(ctx: Context) -> None:
+        doc = ctx.sharing.add_contact(email=email.strip().lower(), number=" ".join(number) if number else None)
+        _pin_notice(doc)
+        state = "verified" if doc["verified"] else "pinned, not yet verified"
+        output.out(f"{doc['email']}: {state}. Safety number {doc['safety_number']}")
+
+    _run(go)
+
+
 @contacts_app.command("verify")
 def contacts_verify(email: str, number: Annotated[list[str], typer.Argument(help="Their safety number.")]) -> None:
     """Mark a contact verified after comparing the safety number with them."""
