@@ -229,8 +229,8 @@ class Sharing:
             except contacts.UnknownIdentity as exc:
                 raise contacts.UnknownIdentity(
                     f"{exc.detail}: listed as a member of this vault; nothing was rotated",
-                    hint=f"run `bv vault members {vault_id}` to see and pin them if they belong there, "
-                         "then remove again") from None
+                    hint="if they belong there, check their safety number with them, run "
+                         "`bv contacts add EMAIL NUMBER`, then remove again") from None
             staying.append((bundle, str(m.get("role"))))
         return self._rotate(vault, [removed_id], staying, progress)
 
