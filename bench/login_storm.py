@@ -35,14 +35,23 @@ def main() -> None:
     parser.add_argument("--logins", type=int, default=20, help="concurrent login clients")
     parser.add_argument("--sync-rate", type=float, default=200.0, help="sync requests per second, all lanes")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
+    parser.add_argument("--argon2-concurrency", type=int, default=None,
+                        help="the server's BV_ARGON2_CONCURRENCY (default: the server's default)")
+    parser.add_argument("--argon2", default=None, metavar="MEMORY_KIB,TIME,LANES",
+                        help="the server's Argon2id parameters for auth keys (default: the server's defaults)")
     args = parser.parse_args()
     print(machine())
-    print(f"bv-server on loopback ({args.backend}, {args.workers} worker(s)), default Argon2id for auth keys; "
+    argon2 = f"Argon2id {args.argon2} (KiB, t, p)" if args.argon2 else "default Argon2id"
+    print(f"bv-server on loopback ({args.backend}, {args.workers} worker(s)), {argon2} for auth keys; "
           f"sync at {args.sync_rate:.0f}/s from {SYNC_LANES} lanes\n")
     with tempfile.TemporaryDirectory(prefix="bv-bench-") as tmp, ExitStack() as stack:
         url = stack.enter_context(pg_database()) if args.backend == "postgres" else None
+        env = {} if args.argon2_concurrency is None else {"BV_ARGON2_CONCURRENCY": str(args.argon2_concurrency)}
+        if args.argon2:
+            memory, time_cost, lanes = args.argon2.split(",")
+            env.update(BV_ARGON2_MEMORY_KIB=memory, BV_ARGON2_TIME_COST=time_cost, BV_ARGON2_PARALLELISM=lanes)
         server = stack.enter_context(bench_server(Path(tmp) / "server", database_url=url, workers=args.workers,
-                                                  fast_hashing=False))
+                                                  fast_hashing=False, env=env))
         http = stack.enter_context(httpx.Client(base_url=server.api_url, timeout=120))
         devices = Lanes(http, SYNC_LANES, 20)
         users = [register(http) for _ in range(args.logins)]

@@ -22,7 +22,7 @@ from vault_server.settings import Settings
 
 TOKEN_BYTES = 32
 # How much lower than request handling the Argon2 threads run (Linux nice steps; 19 is the lowest).
-HASH_THREAD_NICE = 10
+HASH_THREAD_NICE = 19
 
 # Labels for the server's keyed hashes; each names one purpose.
 LABEL_DECOY_SALT = b"blindvault server v1 prelogin decoy salt"

@@ -30,7 +30,7 @@ def hasher(tmp_path: Path):
 def test_hashing_threads_run_at_a_lower_priority_than_the_caller(hasher: AuthKeyHasher):
     caller = _nice()
     seen = hasher._pool.submit(_nice).result()  # noqa: SLF001 - the hashing threads themselves
-    assert seen == min(19, caller + HASH_THREAD_NICE)
+    assert seen == min(19, caller + HASH_THREAD_NICE) > caller or caller == 19
     assert _nice() == caller  # the request thread keeps its priority
 
 
