@@ -44,7 +44,8 @@ BENCH_SERVER_ENV = {"BV_REGISTER_FREE_PER_ADDRESS": "100000", "BV_REGISTER_LOCKO
 
 
 def machine() -> str:
-    """One line naming the machine the figures come from."""
+    """One line naming the machine the figures come from, with its load average (other work
+    on the machine shows in every figure; the load says how much there was)."""
     model = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -53,8 +54,11 @@ def machine() -> str:
                 break
     except OSError:
         pass
+    load = ""
+    if hasattr(os, "getloadavg"):
+        load = ", load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
     return (f"python {platform.python_version()}, {os.cpu_count()} CPUs ({model}), "
-            f"{platform.system()} {platform.machine()}")
+            f"{platform.system()} {platform.machine()}{load}")
 
 
 def human_bytes(n: float) -> str:

@@ -121,6 +121,8 @@ async def _run(base_url: str, make_request: Callable[[int], RequestSpec],
                     delay = next_start - time.perf_counter()
                     if delay > 0:
                         await asyncio.sleep(delay)
+                        if issued >= total or time.perf_counter() >= deadline:
+                            break
                     next_start += pause
                 issued += 1
                 method, path, body, headers = make_request(n)

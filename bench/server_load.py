@@ -11,7 +11,11 @@ scenario until ``--requests`` requests are done or ``--max-seconds`` pass:
 
 - sync: ``POST /v1/sync`` with the caller's current cursor (authenticated; nothing changed);
 - write: ``POST /v1/vaults/{id}/changes`` adding one item (a ~1 KB envelope) per request, each
-  lane writing to its own account's vault with the right base manifest version.
+  lane writing to its own account's vault with the right base manifest version;
+- writes at 500/s: the same requests, the lanes paced to 500 requests per second in all (open
+  loop, like devices writing independently): the latency at the target rate, where the closed
+  loop above measures the most the server can do (and its latency is ``--concurrency`` divided
+  by its throughput, by construction).
 
 It prints requests per second, p50 and p99 latency, errors, and the ratio to the targets
 (sync >= 2,000 req/s; writes >= 500 req/s with p99 < 100 ms on SQLite). The load generator runs
@@ -76,14 +80,17 @@ class Lanes:
             self.versions[n] += 1
 
 
-def measured(server: ServerProcess, make, on, args: argparse.Namespace) -> LoadResult:  # noqa: ANN001
-    """Warm up (connections, caches; not counted), then run and note the server's CPU time."""
+def measured(server: ServerProcess, make, on, args: argparse.Namespace,  # noqa: ANN001
+             rate: float | None = None) -> LoadResult:
+    """Warm up (connections, caches; not counted), then run and note the server's CPU time.
+    With ``rate``, the lanes are paced to that many requests per second in total."""
     run_load(server.api_url, make, concurrency=args.concurrency, total=args.concurrency * 4, max_seconds=5,
              on_response=on)
     pid = server._proc.pid  # noqa: SLF001 - the process whose CPU time we read
     before = process_tree_cpu(pid)
+    interval = None if rate is None else (lambda _n: args.concurrency / rate)
     result = run_load(server.api_url, make, concurrency=args.concurrency, total=args.requests,
-                      max_seconds=args.max_seconds, on_response=on)
+                      max_seconds=args.max_seconds, on_response=on, interval=interval)
     result.server_cpu = process_tree_cpu(pid) - before
     return result
 
@@ -91,6 +98,8 @@ def measured(server: ServerProcess, make, on, args: argparse.Namespace) -> LoadR
 def scenario(server: ServerProcess, lanes: Lanes, kind: str, args: argparse.Namespace) -> LoadResult:
     if kind == "sync":
         return measured(server, lanes.sync_request, None, args)
+    if kind == "paced write":
+        return measured(server, lanes.write_request, lanes.on_write, args, rate=WRITE_TARGET)
     return measured(server, lanes.write_request, lanes.on_write, args)
 
 
@@ -141,6 +150,8 @@ def main() -> None:
                     r = scenario(server, lanes, "write", args)
                     p99 = WRITE_P99_TARGET if backend == "sqlite" else None
                     print(line(f"{label}: write one item", r, WRITE_TARGET, p99), flush=True)
+                    r = scenario(server, lanes, "paced write", args)
+                    print(line(f"{label}: writes at {WRITE_TARGET:.0f}/s", r, WRITE_TARGET, p99), flush=True)
                 print()
 
 
