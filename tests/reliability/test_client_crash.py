@@ -118,18 +118,25 @@ def test_killing_bv_sync_mid_push_and_mid_pull_keeps_the_cache_whole(bv_server: 
     def kill_at_random(device: Device, window: list[float]) -> tuple[float, bool]:
         delay = rng.uniform(*window)
         alive = kill_sync(device, delay)
-        if not alive:  # it was done already: kill earlier next time
-            window[1] = max(window[0] + 0.05, delay)
+        if not alive:  # it was done already: kill earlier next time (both ends of the window move)
+            window[0] *= 0.6
+            window[1] = max(window[0] + 0.02, delay * 0.8)
         return round(delay, 2), alive
 
     pushes, pulls = [], []
-    for _ in range(KILLS):  # each round: a large push killed at a random moment
+    rounds = 0
+    # Each round: a large push killed at a random moment; a few extra rounds while no kill has yet
+    # landed during a sync (a fast machine can finish before the first estimate).
+    while rounds < KILLS or (not any(alive for _, alive, _ in pushes) and rounds < KILLS + 6):
+        rounds += 1
         expected |= queue_items(a, keys_a, ROUND_ITEMS)
         pushes.append((*kill_at_random(a, push_window), check_cache(a, keys_a, expected)))
     timed_sync(a)
     assert check_cache(a, keys_a, expected) == (0, len(expected))
 
-    for _ in range(KILLS):  # each round: a large pull killed at a random moment
+    rounds = 0
+    while rounds < KILLS or (not any(alive for _, alive, _ in pulls) and rounds < KILLS + 6):
+        rounds += 1  # each round: a large pull killed at a random moment
         expected |= queue_items(a, keys_a, ROUND_ITEMS)
         timed_sync(a)
         pulls.append((*kill_at_random(b, pull_window), check_cache(b, keys_b, expected, all_held=False)))
