@@ -28,12 +28,6 @@ def create_session(session: Session, account_id: uuid.UUID, device_name: str, li
     return SessionToken(token=token, session_id=row.id, expires_at=row.expires_at)
 
 
-def find_live_session(session: Session, digest: bytes, now: datetime) -> DeviceSession | None:
-    return session.exec(
-        select(DeviceSession).where(DeviceSession.token_hash == digest, DeviceSession.expires_at > now)
-    ).first()
-
-
 _LIVE_SESSION = select(DeviceSession.id, DeviceSession.account_id, DeviceSession.last_seen_at).where(
     DeviceSession.token_hash == bindparam("digest"), DeviceSession.expires_at > bindparam("now"))
 
