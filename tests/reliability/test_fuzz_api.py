@@ -40,9 +40,13 @@ def test_fuzz_the_api_from_its_own_schema(fuzz_server: ServerProcess) -> None:
     log = fuzz_server.log_text()
     assert "unexpected" not in log and "Traceback" not in log, log[-4000:]
     # The fuzzer got past validation, not only 400s: these answered 2xx at least once.
-    for label in ("POST /v1/accounts", "POST /v1/login", "POST /v1/vaults", "POST /v1/sync",
-                  "POST /v1/vaults/{vault_id}/changes", "GET /v1/vaults"):
+    for label in ("POST /v1/accounts", "POST /v1/login", "POST /v1/vaults", "POST /v1/sync", "GET /v1/vaults"):
         assert report.reached(label, 200, 300), (label, sorted(k for k in report.statuses if k[0] == label))
+    # A valid batch write needs the vault's current manifest version, which random cases rarely
+    # hit: past validation means a domain answer (2xx, or 403/404/409 from the vault's state).
+    changes = "POST /v1/vaults/{vault_id}/changes"
+    assert report.reached(changes, 200, 300) or report.reached(changes, 403, 410), (
+        changes, sorted(k for k in report.statuses if k[0] == changes))
     operations = {label for label, _ in report.statuses}
     assert len(operations) >= 30, sorted(operations)
     print(f"\nfuzz {fuzz_server.backend}: {report.cases} cases, {len(operations)} operations, "
