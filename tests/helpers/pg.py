@@ -1,6 +1,6 @@
 """Temporary PostgreSQL databases for fixtures wider than one test.
 
-Same rules as the ``pg_url`` fixture of tests/conftest.py: ``BV_TEST_POSTGRES_URL`` names the
+The ``pg_url`` fixture of tests/conftest.py uses this per test: ``BV_TEST_POSTGRES_URL`` names the
 server; unreachable means skip, except under ``CI=true`` where it is a failure.
 """
 

@@ -62,17 +62,17 @@ def change_password(session: Session, account_id: uuid.UUID, expected_auth_hash:
     result = session.execute(
         update(Account)
         .where(Account.id == account_id, Account.auth_hash == expected_auth_hash)
-        .values(
-            salt=change.salt,
-            kdf_memory_kib=change.kdf.memory_kib,
-            kdf_iterations=change.kdf.iterations,
-            kdf_parallelism=change.kdf.parallelism,
-            auth_hash=new_auth_hash,
-            wrapped_account_key=change.wrapped_account_key,
-            updated_at=utcnow(),
-        )
+        .values(**_password_material(change, new_auth_hash))
     )
     return result.rowcount == 1
+
+
+def _password_material(change, new_auth_hash: str) -> dict:  # noqa: ANN001 - password change or recovery
+    """The columns a new password replaces: salt, KDF parameters, auth hash, wrapped account key."""
+    return {"salt": change.salt, "kdf_memory_kib": change.kdf.memory_kib,
+            "kdf_iterations": change.kdf.iterations, "kdf_parallelism": change.kdf.parallelism,
+            "auth_hash": new_auth_hash, "wrapped_account_key": change.wrapped_account_key,
+            "updated_at": utcnow()}
 
 
 def recover_password(session: Session, account_id: uuid.UUID, expected_verifier_hash: str,
@@ -82,15 +82,7 @@ def recover_password(session: Session, account_id: uuid.UUID, expected_verifier_
     result = session.execute(
         update(Account)
         .where(Account.id == account_id, Account.recovery_verifier_hash == expected_verifier_hash)
-        .values(
-            salt=change.salt,
-            kdf_memory_kib=change.kdf.memory_kib,
-            kdf_iterations=change.kdf.iterations,
-            kdf_parallelism=change.kdf.parallelism,
-            auth_hash=new_auth_hash,
-            wrapped_account_key=change.wrapped_account_key,
-            updated_at=utcnow(),
-        )
+        .values(**_password_material(change, new_auth_hash))
     )
     return result.rowcount == 1
 
