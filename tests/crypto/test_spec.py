@@ -17,7 +17,8 @@ CryptoError KdfParamsError SecretKeyFormatError SecretBytes KdfParams DEFAULT_KD
 KDF_CEILING check_kdf_params new_salt SecretKey AccountKeys derive_account_keys new_symmetric_key
 wrap_account_key unwrap_account_key KeyPairs PublicBundle make_public_bundle verify_public_bundle
 fingerprint safety_number wrap_private_keys unwrap_private_keys wrap_vault_key unwrap_vault_key
-seal_grant open_grant seal_item open_item blob_hash manifest_mac verify_manifest RecoveryCode
+seal_grant open_grant seal_item open_item blob_hash manifest_mac verify_manifest bucket_of bucket_digest
+manifest_mac_from_buckets verify_manifest_from_buckets RecoveryCode
 recovery_keys wrap_account_key_for_recovery unwrap_account_key_for_recovery
 """.split()
 

@@ -54,6 +54,12 @@ def _entries(case):
     ]
 
 
+def _digests(sparse: dict[str, str]) -> list[bytes]:
+    """The 256 bucket digests from the non-empty ones a vector lists."""
+    empty = hashlib.sha256(b"").digest()
+    return [bytes.fromhex(sparse[str(b)]) if str(b) in sparse else empty for b in range(256)]
+
+
 @pytest.mark.parametrize("case", [c for c in cases("manifest.json") if "entries" in c.values[0]])
 def test_manifest(case):
     args = (key(case["vault_key"]), uid(case["vault_id"]), case["version"], case["generation"], _entries(case))
@@ -64,6 +70,27 @@ def test_manifest(case):
         return
     assert crypto.manifest_mac(*args) == mac
     crypto.verify_manifest(*args, mac)
+    by_bucket: dict[int, list] = {}
+    for entry in args[4]:
+        by_bucket.setdefault(crypto.bucket_of(entry[0]), []).append(entry)
+    assert {str(b): crypto.bucket_digest(e).hex() for b, e in by_bucket.items()} == case["bucket_digests"]
+    digests = _digests(case["bucket_digests"])
+    assert hashlib.sha256(b"".join(digests)).hexdigest() == case["entries_hash"]
+    assert crypto.manifest_mac_from_buckets(*args[:4], case["count"], digests) == mac
+
+
+@pytest.mark.parametrize("case", [c for c in cases("manifest.json")
+                                  if "bucket_digests" in c.values[0] and "entries" not in c.values[0]])
+def test_manifest_from_buckets(case):
+    args = (key(case["vault_key"]), uid(case["vault_id"]), case["version"], case["generation"], case["count"],
+            _digests(case["bucket_digests"]))
+    mac = bytes.fromhex(case["mac"])
+    if case["expect"] == "failure":
+        with pytest.raises(error(case)):
+            crypto.verify_manifest_from_buckets(*args, mac)
+        return
+    assert crypto.manifest_mac_from_buckets(*args) == mac
+    crypto.verify_manifest_from_buckets(*args, mac)
 
 
 def test_blob_hash_vector():

@@ -24,7 +24,14 @@ from .identity import (
 )
 from .item import MAX_ITEM_PLAINTEXT, blob_hash, open_item, seal_item
 from .kdf import DEFAULT_KDF, KDF_CEILING, KDF_FLOOR, KdfParams, check_kdf_params, new_salt
-from .manifest import manifest_mac, verify_manifest
+from .manifest import (
+    bucket_digest,
+    bucket_of,
+    manifest_mac,
+    manifest_mac_from_buckets,
+    verify_manifest,
+    verify_manifest_from_buckets,
+)
 from .recovery import (
     RecoveryCode,
     recovery_keys,
@@ -53,11 +60,14 @@ __all__ = [
     "SecretKey",
     "SecretKeyFormatError",
     "blob_hash",
+    "bucket_digest",
+    "bucket_of",
     "check_kdf_params",
     "derive_account_keys",
     "fingerprint",
     "make_public_bundle",
     "manifest_mac",
+    "manifest_mac_from_buckets",
     "new_salt",
     "new_symmetric_key",
     "open_attachment",
@@ -76,6 +86,7 @@ __all__ = [
     "unwrap_private_keys",
     "unwrap_vault_key",
     "verify_manifest",
+    "verify_manifest_from_buckets",
     "verify_public_bundle",
     "wrap_account_key",
     "wrap_account_key_for_recovery",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from uuid import UUID
 
-from vault_client.crypto import SecretBytes, blob_hash, manifest_mac
+from vault_client.crypto import SecretBytes, blob_hash, bucket_digest, bucket_of, manifest_mac
 from vault_client.crypto import envelope
 from vault_client.crypto.item import MAX_ITEM_PLAINTEXT, _seal_item_with_nonce, bucket_size, item_context, item_key
 
@@ -123,6 +124,21 @@ def item_vectors() -> dict:
     return document("Item (kind 0x04)", "item-kind-0x04", cases)
 
 
+def _in_bucket(label: str, bucket: int) -> UUID:
+    """A fixed UUIDv4 for ``label`` whose first byte (its manifest bucket) is ``bucket``."""
+    return UUID(bytes=bytes([bucket]) + det("uuid " + label, 16)[1:], version=4)
+
+
+def _buckets(entries) -> tuple[dict[str, str], bytes]:
+    """The non-empty buckets' digests (decimal bucket -> hex) and the entries hash."""
+    by_bucket: dict[int, list] = {}
+    for entry in entries:
+        by_bucket.setdefault(bucket_of(entry[0]), []).append(entry)
+    digests = [bucket_digest(by_bucket.get(b, [])) for b in range(256)]
+    return ({str(b): digests[b].hex() for b in sorted(by_bucket)},
+            hashlib.sha256(b"".join(digests)).digest())
+
+
 def manifest_vectors() -> dict:
     vault_key = SecretBytes(det("vault key", 32))
     vault_id = det_uuid("vault")
@@ -130,25 +146,37 @@ def manifest_vectors() -> dict:
     entries = [
         (det_uuid(f"manifest item {i}"), 1 + i, det(f"blob {i}", 32) if i != 2 else None) for i in range(5)
     ]
+    assert len({bucket_of(e[0]) for e in entries}) == len(entries)  # five entries, five buckets
     mac = manifest_mac(vault_key, vault_id, version, generation, entries)
 
     def wire(items) -> list[dict]:
         return [{"item_id": str(i), "revision": r, "blob_hash": h.hex() if h else None} for i, r, h in items]
 
+    def detail(items) -> dict:
+        sparse, entries_hash = _buckets(items)
+        return {"count": len(items), "bucket_digests": sparse, "entries_hash": entries_hash.hex()}
+
     common = {"vault_key": vault_key.reveal().hex(), "vault_id": str(vault_id), "version": version,
               "generation": generation}
     shuffled = [entries[3], entries[0], entries[4], entries[2], entries[1]]
     empty_mac = manifest_mac(vault_key, vault_id, 0, 1, [])
+    shared = bucket_of(entries[0][0])
+    crowded = entries + [(_in_bucket("manifest neighbour", shared), 7, det("blob neighbour", 32)),
+                         (_in_bucket("manifest neighbour 2", shared), 2, None)]
+    crowded_mac = manifest_mac(vault_key, vault_id, version, generation, crowded)
     cases = [
-        ok("five entries, one of them a tombstone (blob_hash null)", **common, entries=wire(entries),
-           mac=mac.hex()),
-        ok("the same entries in another order: the MAC sorts them", **common, entries=wire(shuffled),
-           mac=mac.hex()),
-        ok("an empty vault at registration: version 0, generation 1", **dict(common, version=0, generation=1),
-           entries=[], mac=empty_mac.hex()),
+        ok("five entries in five buckets, one of them a tombstone (blob_hash null)", **common,
+           entries=wire(entries), **detail(entries), mac=mac.hex()),
+        ok("the same entries in another order: each bucket sorts its entries", **common, entries=wire(shuffled),
+           **detail(entries), mac=mac.hex()),
+        ok("seven entries, three of them in one bucket (their ids share the first byte)", **common,
+           entries=wire(crowded), **detail(crowded), mac=crowded_mac.hex()),
+        ok("an empty vault at registration: version 0, generation 1 (256 empty buckets)",
+           **dict(common, version=0, generation=1), entries=[], **detail([]), mac=empty_mac.hex()),
     ]
     first, second = entries[0], entries[1]
     swapped = [(first[0], second[1], second[2]), (second[0], first[1], first[2])] + entries[2:]
+    moved_id = _in_bucket("manifest item 0", (shared + 1) % 256)
     changes = [
         ("one entry dropped", entries[1:], {}),
         ("one entry duplicated", entries + [entries[0]], {}),
@@ -158,6 +186,10 @@ def manifest_vectors() -> dict:
         ("a tombstone turned back into a live item",
          entries[:2] + [(entries[2][0], 3, det("blob 2", 32))] + entries[3:], {}),
         ("an item injected", entries + [(det_uuid("injected"), 1, det("injected", 32))], {}),
+        ("an item injected into a bucket that already holds one",
+         entries + [(_in_bucket("injected neighbour", shared), 1, det("injected", 32))], {}),
+        ("an entry moved to the next bucket (only the first byte of its id changed)",
+         [(moved_id, first[1], first[2])] + entries[1:], {}),
         ("rolled back to the previous manifest version", entries, {"version": version - 1}),
         ("presented as the next manifest version", entries, {"version": version + 1}),
         ("another key generation", entries, {"generation": generation - 1}),
@@ -166,11 +198,33 @@ def manifest_vectors() -> dict:
         ("revision 0 in an entry (never valid)", [(entries[0][0], 0, entries[0][2])] + entries[1:], {}),
     ]
     cases += [bad(c, **dict(common, **chg), entries=wire(items), mac=mac.hex()) for c, items, chg in changes]
+    crowded_mac_case = dict(common, mac=crowded_mac.hex())
+    one_dropped = crowded[:-1]
     cases += [
+        bad("three entries of one bucket: one of them dropped", **crowded_mac_case,
+            entries=wire(one_dropped)),
         bad("one bit flipped in the MAC", **common, entries=wire(entries), mac=bytes([mac[0] ^ 1]).hex() + mac[1:].hex()),
         bad("MAC truncated to 31 bytes", **common, entries=wire(entries), mac=mac[:31].hex()),
         bad("empty MAC", **common, entries=wire(entries), mac=""),
     ]
+    # The same check from the count and bucket digests (verify_manifest_from_buckets).
+    sparse = detail(crowded)["bucket_digests"]
+    other = str(bucket_of(entries[1][0]))
+    exchanged = dict(sparse, **{str(shared): sparse[other], other: sparse[str(shared)]})
+    emptied = {b: d for b, d in sparse.items() if b != other}
+    cases += [
+        ok("seven entries given as their count and bucket digests", **crowded_mac_case, count=len(crowded),
+           bucket_digests=sparse),
+        bad("bucket digests: two buckets' digests exchanged", **crowded_mac_case, count=len(crowded),
+            bucket_digests=exchanged),
+        bad("bucket digests: the entry count one lower", **crowded_mac_case, count=len(crowded) - 1,
+            bucket_digests=sparse),
+        bad("bucket digests: a bucket's one entry dropped (its digest that of an empty bucket)",
+            **crowded_mac_case, count=len(crowded) - 1, bucket_digests=emptied),
+    ]
     cases.append(ok("blob_hash is SHA-256 of the stored blob", blob=b"\x01\x04".hex(),
                     blob_sha256=blob_hash(b"\x01\x04").hex()))
-    return document("Vault manifest MAC", "vault-manifest", cases)
+    doc = document("Vault manifest MAC", "vault-manifest", cases)
+    doc["encoding"] += ("; bucket_digests lists the non-empty buckets only (decimal bucket number -> digest), "
+                        "every other bucket's digest is SHA-256 of the empty string")
+    return doc
