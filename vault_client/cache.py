@@ -9,6 +9,12 @@ are the blobs the server sent (already verified), queued writes are blobs this d
   item's revision here is its high-water mark: the client never accepts a lower one.
 - ``pending``: local edits not yet accepted by the server, each with the blob it was based on (the
   common ancestor for a field-by-field merge) and the new blob sealed at ``base_revision + 1``.
+- ``manifest_buckets``: per vault and manifest bucket (the first byte of the item id), the entry
+  count and digest of the items stored here, so that checking a manifest after a change re-hashes
+  only the changed items' buckets. Every write of items deletes the rows of the buckets it touches
+  (a missing row means: recompute from ``items``); the sync engine stores fresh rows in the same
+  transaction, after the items. Rows are only a shortcut: the engine trusts them only when they
+  reproduce the last verified manifest MAC (``vault_client.manifest_state``).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from vault_client.errors import BvError, CacheCorrupt, ExitStatus
 
 CACHE_FILE = "cache.sqlite3"
 SCHEMA_VERSION = 1
+BUCKETS = 256
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,8 +53,16 @@ CREATE TABLE IF NOT EXISTS items (
     seq INTEGER NOT NULL,
     PRIMARY KEY (vault_id, item_id)
 );
--- Covers manifest_entries: checking a manifest reads 70 bytes an item, not the blobs.
+-- Covers manifest_entries and bucket_entries: checking a manifest reads 70 bytes an item, not the blobs.
 CREATE INDEX IF NOT EXISTS items_manifest ON items (vault_id, item_id, revision, hash);
+-- Item ids are canonical lowercase UUID strings: bucket b is the id range [hex(b), hex(b + 1)).
+CREATE TABLE IF NOT EXISTS manifest_buckets (
+    vault_id TEXT NOT NULL,
+    bucket INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    digest BLOB NOT NULL,
+    PRIMARY KEY (vault_id, bucket)
+);
 CREATE TABLE IF NOT EXISTS pending (
     vault_id TEXT NOT NULL,
     item_id TEXT NOT NULL,
@@ -77,6 +92,16 @@ def _cache_error(exc: sqlite3.DatabaseError, detail: str) -> BvError:
     if isinstance(code, int) and code & 0xFF in _STORAGE_CODES:
         return CacheUnwritable(str(exc))
     return CacheCorrupt(detail)
+
+
+def bucket_of(item_id: str) -> int:
+    """The manifest bucket of a canonical item id string: its first byte."""
+    return int(item_id[:2], 16)
+
+
+def _bucket_range(bucket: int) -> tuple[str, str]:
+    """The item id strings of ``bucket``: from ``lo`` (included) to ``hi`` (excluded)."""
+    return f"{bucket:02x}", f"{bucket + 1:02x}" if bucket < BUCKETS - 1 else "g"
 
 
 @dataclass
@@ -197,7 +222,7 @@ class Cache:
         )
 
     def drop_vault(self, vault_id: str) -> None:
-        for table in ("vaults", "items", "pending"):
+        for table in ("vaults", "items", "pending", "manifest_buckets"):
             self._q(f"DELETE FROM {table} WHERE vault_id = ?", (vault_id,))
 
     # -- items -------------------------------------------------------------------------------
@@ -210,24 +235,51 @@ class Cache:
         return ItemRow(*rows[0]) if rows else None
 
     def put_item(self, row: ItemRow) -> None:
-        self._q(
-            "INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?, ?)",
-            (row.vault_id, row.item_id, row.revision, row.blob, row.hash, row.seq),
-        )
+        self.put_items([row])
 
     def put_items(self, rows: list[ItemRow]) -> None:
-        """``put_item`` for many rows in one statement (a first sync stores thousands)."""
+        """Store item rows (a first sync stores thousands in one statement) and forget the bucket
+        digests they make stale."""
+        stale = {(r.vault_id, bucket_of(r.item_id)) for r in rows}
         try:
             self._db.executemany(
                 "INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?, ?)",
                 [(r.vault_id, r.item_id, r.revision, r.blob, r.hash, r.seq) for r in rows],
             )
+            self._db.executemany("DELETE FROM manifest_buckets WHERE vault_id = ? AND bucket = ?", sorted(stale))
         except sqlite3.DatabaseError as exc:
             raise _cache_error(exc, str(exc)) from exc
 
     def manifest_entries(self, vault_id: str) -> list[tuple[str, int, bytes | None]]:
         return [(r[0], r[1], r[2]) for r in self._q(
             "SELECT item_id, revision, hash FROM items WHERE vault_id = ?", (vault_id,))]
+
+    def bucket_entries(self, vault_id: str, bucket: int) -> list[tuple[str, int, bytes | None]]:
+        """``manifest_entries`` of one bucket: a range of the ``items_manifest`` covering index."""
+        lo, hi = _bucket_range(bucket)
+        return [(r[0], r[1], r[2]) for r in self._q(
+            "SELECT item_id, revision, hash FROM items "
+            "WHERE vault_id = ? AND item_id >= ? AND item_id < ?", (vault_id, lo, hi))]
+
+    # -- manifest bucket digests -------------------------------------------------------------
+
+    def manifest_buckets(self, vault_id: str) -> dict[int, tuple[int, bytes]]:
+        """bucket -> (entry count, digest) as stored; a malformed row counts as missing."""
+        out = {}
+        for bucket, count, digest in self._q(
+                "SELECT bucket, count, digest FROM manifest_buckets WHERE vault_id = ?", (vault_id,)):
+            if (isinstance(bucket, int) and 0 <= bucket < BUCKETS and isinstance(count, int) and count >= 0
+                    and isinstance(digest, bytes) and len(digest) == 32):
+                out[bucket] = (count, digest)
+        return out
+
+    def put_manifest_buckets(self, vault_id: str, rows: list[tuple[int, int, bytes]]) -> None:
+        """Store (bucket, count, digest) rows: after the items they describe, in one transaction."""
+        try:
+            self._db.executemany("INSERT OR REPLACE INTO manifest_buckets VALUES (?, ?, ?, ?)",
+                                 [(vault_id, b, n, d) for b, n, d in rows])
+        except sqlite3.DatabaseError as exc:
+            raise _cache_error(exc, str(exc)) from exc
 
     # -- pending writes ----------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from vault_client.errors import BvError, CacheCorrupt, ExitStatus, IntegrityFail
 from vault_client.items.merge import merge
 from vault_client.items.model import Item, ItemFormatError
 from vault_client.keychain import Keychain
+from vault_client.manifest_state import BucketRow, ManifestState
 from vault_client.transport import Api, Conflict
 
 MAX_PUSH_ATTEMPTS = 8
@@ -89,11 +90,12 @@ class SyncEngine:
         for vid in cursors:  # a vault this device knows must be listed, or said to be removed
             if vid not in listed and vid not in removed:
                 raise _fail(vid, "the server left the vault out of its answer")
-        for vault_row, rows in filter(None, prepared):
+        for vault_row, rows, buckets in filter(None, prepared):
             resealed = self._reseal_pending(vault_row)
             with self.cache.transaction():
                 self.cache.put_vault(vault_row)
                 self.cache.put_items(rows)
+                self.cache.put_manifest_buckets(vault_row.vault_id, buckets)
                 for p in resealed:
                     self.cache.put_pending(p)
             report.pulled += len(rows)
@@ -104,9 +106,10 @@ class SyncEngine:
                 report.removed_vaults.append(vid)
         return report
 
-    def _verify_vault(self, doc: Any) -> tuple[VaultRow, list[ItemRow]] | None:
-        """The vault row and changed items to store, once verified; None when the server reports
-        exactly the state this device verified last (the common case of a sync with no news)."""
+    def _verify_vault(self, doc: Any) -> tuple[VaultRow, list[ItemRow], list[BucketRow]] | None:
+        """The vault row, changed items and manifest bucket digests to store, once verified; None
+        when the server reports exactly the state this device verified last (the common case of a
+        sync with no news)."""
         if not isinstance(doc, dict):
             raise IntegrityFailure("the sync answer is malformed")
         vault_id = _uuid(doc.get("vault_id"), "?")
@@ -148,25 +151,24 @@ class SyncEngine:
             wrapped = self._adopt_pending_grant(vault_id, generation, role, doc.get("pending_grant"))
         vault_key = self.keys.open_vault_key(vault_id, generation, wrapped)
 
-        # The manifest covers every item, so its check reads every (id, revision, hash) this
-        # device holds, but never the blobs: only changed items are decrypted.
+        # The manifest covers every item, but its check reads only the (id, revision, hash) entries
+        # of the buckets the changed items fall in, never a blob: only changed items are decrypted.
         vid = UUID(vault_id)
-        current = {item_id: (revision, digest) for item_id, revision, digest in self.cache.manifest_entries(vault_id)}
+        current = ManifestState(self.cache, vault_id)
         changed: dict[str, ItemRow] = {}
         for entry in items:
             row = self._verify_item(entry, vault_id, vid, vault_key, current)
             if row.item_id in changed:
                 raise _fail(vault_id, f"item {row.item_id} was sent twice")
             changed[row.item_id] = row
-        current.update((r.item_id, (r.revision, r.hash)) for r in changed.values())
-        entries = [(UUID(item_id), revision, digest) for item_id, (revision, digest) in current.items()]
+        current.apply(changed.values())
         try:
-            crypto.verify_manifest(vault_key, vid, version, generation, entries, mac)
+            buckets = current.verify(vault_key, version, generation, mac, known)
         except crypto.CryptoError:
             raise _fail(vault_id, "the manifest does not match the items (an item was dropped, "
                                   "added, replayed or rolled back)") from None
         row = VaultRow(vault_id, role, generation, wrapped, seq, version, mac)
-        return row, list(changed.values())
+        return row, list(changed.values()), buckets
 
     def _reseal_pending(self, vault_row: VaultRow) -> list[PendingRow]:
         """Queued edits of a vault whose key was just rotated, sealed again under the new key.
@@ -222,9 +224,9 @@ class SyncEngine:
         return wrapped
 
     def _verify_item(self, entry: Any, vault_id: str, vid: UUID, vault_key: crypto.SecretBytes,
-                     current: dict[str, tuple[int, bytes | None]]) -> ItemRow:
-        """Check one changed item against what this device holds (``current``: item id ->
-        revision and blob hash) and open it; the row to store."""
+                     current: ManifestState) -> ItemRow:
+        """Check one changed item against what this device holds (``current``: its revision and
+        blob hash by item id) and open it; the row to store."""
         if not isinstance(entry, dict):
             raise _fail(vault_id, "malformed item record")
         try:
@@ -278,11 +280,10 @@ class SyncEngine:
             if not batch:
                 return
             vault_key = self.keys.vault_key(vault)
-            entries = {i: (rev, h) for i, rev, h in self.cache.manifest_entries(vault_id)}  # no blobs
-            entries.update({r.item_id: (r.revision, r.hash) for r in new_rows})
+            state = ManifestState(self.cache, vault_id)  # reads only the changed items' buckets
+            state.apply(new_rows)
             version = vault.manifest_version + 1
-            mac = crypto.manifest_mac(vault_key, UUID(vault_id), version, vault.key_generation,
-                                      [(UUID(i), rev, h) for i, (rev, h) in entries.items()])
+            mac, buckets = state.seal(vault_key, version, vault.key_generation, vault)
             body = {"base_manifest_version": vault.manifest_version,
                     "manifest": {"version": version, "mac": b64e(mac)}, "items": batch}
             result = self.api.write_changes(vault_id, body)
@@ -300,6 +301,7 @@ class SyncEngine:
                 for row in new_rows:
                     self.cache.put_item(row)
                     self.cache.drop_pending(vault_id, row.item_id)
+                self.cache.put_manifest_buckets(vault_id, buckets)
             report.pushed += len(new_rows)
             report.merged += merged
             report.conflicts += conflicts

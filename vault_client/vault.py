@@ -117,7 +117,7 @@ class VaultView:
         key = self.keys.vault_key(vault)
         queued: list[tuple[str, int, bytes | None, bytes]] = []
         for item, item_id in items:
-            item_id = item_id or str(uuid4())
+            item_id = str(UUID(item_id)) if item_id else str(uuid4())  # canonical: the cache's key
             previous: Item | None = None
             pending = self.cache.pending_row(vault_id, item_id)
             if pending is not None:

@@ -149,7 +149,8 @@ class LibDevice:
 
     def documents(self, vault_id: str | None = None) -> dict[str, str]:
         """item id -> the decrypted document as JSON text (fields, history, conflicts), after
-        checking that every cached blob opens and the manifest matches the cache."""
+        checking that every cached blob opens, the manifest matches the cache and so do the
+        cached manifest bucket digests."""
         out: dict[str, str] = {}
         for vault in self.cache.vaults():
             if vault_id is not None and vault.vault_id != vault_id:
@@ -158,6 +159,7 @@ class LibDevice:
             entries = [(UUID(i), rev, h) for i, rev, h in self.cache.manifest_entries(vault.vault_id)]
             crypto.verify_manifest(key, UUID(vault.vault_id), vault.manifest_version, vault.key_generation,
                                    entries, vault.manifest_mac)
+            assert not stale_bucket_rows(self.cache, vault.vault_id, entries)
             for row in self.cache.items(vault.vault_id):
                 if row.blob is None:
                     continue
@@ -169,3 +171,13 @@ class LibDevice:
         """(vault id/item id) -> (revision, blob hash): what two converged devices agree on."""
         return {f"{v.vault_id}/{r.item_id}": (r.revision, r.hash)
                 for v in self.cache.vaults() for r in self.cache.items(v.vault_id)}
+
+
+def stale_bucket_rows(cache: Cache, vault_id: str, entries: list[tuple[UUID, int, bytes | None]]) -> list[int]:
+    """The buckets whose stored (count, digest) row is not that of ``entries`` (the vault's
+    cached items): a missing row is fine, a wrong one is not."""
+    buckets: dict[int, list] = {}
+    for entry in entries:
+        buckets.setdefault(crypto.bucket_of(entry[0]), []).append(entry)
+    return [b for b, (count, digest) in cache.manifest_buckets(vault_id).items()
+            if (count, digest) != (len(buckets.get(b, [])), crypto.bucket_digest(buckets.get(b, [])))]

@@ -2,8 +2,9 @@
 
 After every kill the device's cache must pass SQLite's integrity check, no queued item may have
 vanished (each is still queued or stored as synced), and every vault in the cache must verify:
-its manifest MAC matches exactly the items cached for it, so no vault is half applied. Then a
-plain `bv sync` completes and a second device sees every item.
+its manifest MAC matches exactly the items cached for it, so no vault is half applied, and so does
+every manifest bucket digest the cache keeps. Then a plain `bv sync` completes and a second device
+sees every item.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pytest
 
 from tests.client.bv import BV, Device
 from tests.helpers.server_proc import ServerProcess
+from tests.reliability.lib_client import stale_bucket_rows
 from vault_client import crypto
 from vault_client.account import unlock
 from vault_client.cache import Cache
@@ -67,6 +69,7 @@ def check_cache(device: Device, keychain, expected: set[str], *, all_held: bool 
             entries = [(UUID(i), rev, h) for i, rev, h in cache.manifest_entries(vault.vault_id)]
             crypto.verify_manifest(keychain.vault_key(vault), UUID(vault.vault_id), vault.manifest_version,
                                    vault.key_generation, entries, vault.manifest_mac)
+            assert not stale_bucket_rows(cache, vault.vault_id, entries), "a cached bucket digest is stale"
     missing = expected - queued - synced
     assert not (all_held and missing), f"{len(missing)} items vanished from the cache"
     return len(expected & queued), len(expected & synced)
