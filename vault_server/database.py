@@ -24,7 +24,7 @@ try:
 except ImportError:  # pragma: no cover - not on POSIX: SQLite's busy timeout alone
     fcntl = None  # type: ignore[assignment]
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlmodel import Session
 
 from vault_server.settings import Settings
@@ -32,6 +32,12 @@ from vault_server.settings import Settings
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 WRITE_LOCK_TIMEOUT_S = 30.0
 _BEGIN_OPTION = "bv_begin"
+# Connections kept open per process: as many as requests can use at once (the worker thread
+# pool's 40 threads), so that a busy server reuses connections instead of opening and closing
+# one per request past the pool (a new SQLite connection runs five pragmas; a PostgreSQL one a
+# network handshake). Overflow covers the rare nested read inside a write.
+POOL_SIZE = 40
+POOL_OVERFLOW = 10
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -51,7 +57,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(conn) -> None:  # noqa: ANN001 - SQLAlchemy Connection
-        conn.exec_driver_sql(conn.get_execution_options().get(_BEGIN_OPTION, "BEGIN"))
+        # On the driver's connection: SQLAlchemy's own execution path (events, result objects)
+        # cost as much as the query a no-change sync is made of.
+        conn.connection.driver_connection.execute(conn.get_execution_options().get(_BEGIN_OPTION, "BEGIN"))
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -63,10 +71,12 @@ def make_engine(settings: Settings) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
 
 
 def ensure_data_dir(path: Path) -> None:
@@ -88,6 +98,10 @@ class Database:
         self._write_lock = threading.Lock() if self.is_sqlite else None
         self._lock_path = lock_path if self.is_sqlite and fcntl is not None else None
         self._lock_fd: int | None = None
+        # Engines sharing the one pool, with the options every read or write transaction needs,
+        # set once here instead of on every request.
+        self._read_engine = engine if self.is_sqlite else engine.execution_options(isolation_level="REPEATABLE READ")
+        self._write_engine = engine.execution_options(**{_BEGIN_OPTION: "BEGIN IMMEDIATE"}) if self.is_sqlite else engine
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine | None = None) -> Database:
@@ -118,6 +132,25 @@ class Database:
                     session.commit()
                 except BaseException:
                     session.rollback()
+                    raise
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """``read()`` as a bare Core connection (no ORM session): for the requests every device
+        repeats, which run prebuilt Core statements only."""
+        with self._read_engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """``write()`` as a bare Core connection: commit at the end, roll back on any exception."""
+        with self._write_slot():
+            with self._write_engine.connect() as conn:
+                try:
+                    yield conn
+                    conn.commit()
+                except BaseException:
+                    conn.rollback()
                     raise
 
     @contextmanager

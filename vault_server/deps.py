@@ -86,19 +86,18 @@ BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 def require_session(db: DatabaseDep, credentials: BearerDep) -> AuthContext:
-    return authenticate(db, credentials)
+    return authenticate(db, credentials.credentials if credentials is not None else None)
 
 
-def authenticate(db: Database, credentials: HTTPAuthorizationCredentials | None,
-                 conn: Connection | None = None) -> AuthContext:
+def authenticate(db: Database, token: str | None, conn: Connection | None = None) -> AuthContext:
     """The session and account of a bearer token, or ``Unauthorized``. It queries the database:
-    call it from a worker thread. ``CurrentSession`` runs it as a dependency; the two routes every
-    device repeats (sync, batch write) call it themselves, so that each of their requests makes
+    call it from a worker thread. ``CurrentSession`` runs it as a dependency; the two requests every
+    device repeats (sync, batch write: ``hotpath.py``) call it themselves, so that each of them makes
     one worker-thread call instead of two. ``conn``: look the token up on this connection (a
     read the caller has open) instead of checking out another."""
-    if credentials is None:
+    if token is None:
         raise Unauthorized()
-    digest = token_hash(credentials.credentials)
+    digest = token_hash(token)
     if digest is None:
         raise Unauthorized()
     now = utcnow()

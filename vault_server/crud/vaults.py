@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import Connection, bindparam, delete, insert, update
 from sqlmodel import Session, select
 
 from vault_server.errors import Conflict
@@ -87,7 +87,7 @@ _MEMBER_ROLE = select(VaultMember.role).where(VaultMember.vault_id == bindparam(
                                                VaultMember.account_id == bindparam("account_id"))
 
 
-def member_role(session: Session, vault_id: uuid.UUID, account_id: uuid.UUID) -> Role | None:
+def member_role(session: Connection | Session, vault_id: uuid.UUID, account_id: uuid.UUID) -> Role | None:
     """The account's role in the vault, or None when it is not a member (or there is no vault)."""
     role = session.execute(_MEMBER_ROLE, {"vault_id": vault_id, "account_id": account_id}).scalar_one_or_none()
     return None if role is None else Role(role)
@@ -108,7 +108,7 @@ def delete_vault(session: Session, vault_id: uuid.UUID) -> None:
     session.execute(delete(Vault).where(Vault.id == vault_id))
 
 
-def apply_changes(session: Session, vault_id: uuid.UUID, batch: ChangeBatch, now: datetime) -> ChangeResult:
+def apply_changes(session: Connection, vault_id: uuid.UUID, batch: ChangeBatch, now: datetime) -> ChangeResult:
     """Write a batch atomically, or raise ``Conflict`` (the caller's transaction rolls back).
 
     The vault row is updated first with compare-and-swap on the manifest version: this takes the
@@ -129,7 +129,7 @@ def apply_changes(session: Session, vault_id: uuid.UUID, batch: ChangeBatch, now
         if (existing[change.item_id].revision if change.item_id in existing else 0) != change.base_revision
     ]
     if new_seq is None or stale:
-        current_version = session.exec(select(Vault.manifest_version).where(Vault.id == vault_id)).first() or 0
+        current_version = session.execute(_MANIFEST_VERSION, {"vault_id": vault_id}).scalar() or 0
         if new_seq is not None:  # our own CAS succeeded; report the version before it
             current_version = batch.base_manifest_version
         state = ConflictState(
@@ -159,6 +159,7 @@ _BUMP_VAULT = (
             updated_at=bindparam("now"))
     .returning(_VAULTS.c.seq)
 )
+_MANIFEST_VERSION = select(_VAULTS.c.manifest_version).where(_VAULTS.c.id == bindparam("vault_id"))
 _INSERT_ITEM = insert(_ITEMS)
 _UPDATE_ITEM = (
     update(_ITEMS)
@@ -170,7 +171,7 @@ _ITEM_STATE = select(_ITEMS.c.item_id, _ITEMS.c.revision, _ITEMS.c.blob).where(
     _ITEMS.c.vault_id == bindparam("vault_id"), _ITEMS.c.item_id.in_(bindparam("ids", expanding=True)))
 
 
-def _items(session: Session, vault_id: uuid.UUID, ids: list[uuid.UUID]):  # noqa: ANN202 - Core rows
+def _items(session: Connection, vault_id: uuid.UUID, ids: list[uuid.UUID]):  # noqa: ANN202 - Core rows
     """(item_id, revision, blob) of those of ``ids`` that exist in the vault."""
     out = []
     for start in range(0, len(ids), 500):
@@ -215,7 +216,7 @@ _SYNC_ITEMS = (
 )
 
 
-def sync(session: Session, account_id: uuid.UUID, cursors: Mapping[uuid.UUID, int]) -> SyncPublic:
+def sync(session: Connection, account_id: uuid.UUID, cursors: Mapping[uuid.UUID, int]) -> SyncPublic:
     """Every vault the account belongs to, with only the items changed after its cursor.
 
     Items come from the ``(vault_id, seq)`` index, so the cost follows the number of changes;
