@@ -20,7 +20,7 @@ from vault_server.middleware import BodyLimitMiddleware, RouteLimit
 from vault_server.models import ConflictState
 from vault_server.models.attachments import ATTACHMENT_OVERHEAD
 from vault_server.routes import account, attachments, auth, recovery, reset, sharing, vaults
-from vault_server.security import AuthKeyHasher
+from vault_server.hashing import AuthKeyHasher
 from vault_server.settings import Settings
 from vault_server.throttle import LoginThrottler
 
@@ -57,7 +57,7 @@ def create_app(settings: Settings, *, db: Database | None = None, hot_path: bool
         app.state.server = ServerState(
             settings=settings,
             db=database,
-            hasher=AuthKeyHasher(settings),
+            hasher=AuthKeyHasher.from_settings(settings),
             throttler=LoginThrottler(settings, throttle),
             decoy_secret=decoy,
         )

@@ -23,7 +23,8 @@ from vault_server.crud import sessions as session_queries
 from vault_server.database import Database
 from vault_server.errors import Unauthorized
 from vault_server.models.base import utcnow
-from vault_server.security import AuthKeyHasher, token_hash
+from vault_server.hashing import AuthKeyHasher
+from vault_server.security import token_hash
 from vault_server.settings import Settings
 from vault_server.throttle import LoginThrottler
 

@@ -1,42 +1,92 @@
-"""Auth-key hashing (Argon2id, deliberately slow) runs on its own threads below the priority of
+"""Auth-key hashing (Argon2id, deliberately slow) runs in worker processes below the priority of
 request handling, so a burst of logins cannot starve syncs and writes (bench/login_storm.py
 measures the effect on latency)."""
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
-import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from vault_server.security import HASH_THREAD_NICE, AuthKeyHasher
-from vault_server.settings import Settings
+from vault_server import hashing
+from tests.helpers.server_proc import ServerProcess
+from vault_server.hashing import AuthKeyHasher
 
 
-def _nice() -> int:
-    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-
-
-@pytest.fixture
-def hasher(tmp_path: Path):
-    h = AuthKeyHasher(Settings(data_dir=tmp_path, argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1))
+@pytest.fixture(scope="module")
+def hasher():
+    h = AuthKeyHasher(time_cost=1, memory_kib=8, parallelism=1, concurrency=2)
     yield h
     h.close()
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
-def test_hashing_threads_run_at_a_lower_priority_than_the_caller(hasher: AuthKeyHasher):
-    caller = _nice()
-    seen = hasher._pool.submit(_nice).result()  # noqa: SLF001 - the hashing threads themselves
-    assert seen == min(19, caller + HASH_THREAD_NICE) > caller or caller == 19
-    assert _nice() == caller  # the request thread keeps its priority
+def test_hashing_runs_in_other_processes_at_the_lowest_priority(hasher: AuthKeyHasher):
+    pool = hasher._pool  # noqa: SLF001 - the worker processes themselves
+    pids = {pool.submit(hashing._ready, 0.2) for _ in range(2)}
+    seen = {f.result() for f in pids}
+    assert os.getpid() not in seen and len(seen) == 2  # both workers were started with the server
+    policy, nice = pool.submit(hashing._scheduling).result()
+    if sys.platform.startswith("linux"):
+        assert policy == os.SCHED_IDLE
+    else:  # pragma: no cover
+        assert nice == 19
+    assert (os.sched_getscheduler(0) if hasattr(os, "sched_getscheduler") else 0) != getattr(os, "SCHED_IDLE", -1)
 
 
-def test_hashing_on_its_own_threads_still_hashes_and_verifies(hasher: AuthKeyHasher):
+def test_hashing_in_worker_processes_still_hashes_and_verifies(hasher: AuthKeyHasher):
     key = os.urandom(32)
     encoded = hasher.hash(key)
+    assert encoded.startswith("$argon2id$") and "m=8,t=1,p=1" in encoded
     assert hasher.verify(encoded, key)
     assert not hasher.verify(encoded, os.urandom(32))
     assert not hasher.verify(None, key)  # unknown account: same work, always False
+    assert not hasher.verify("not a hash", key)
+
+
+def test_the_worker_module_imports_nothing_of_the_server():
+    import ast
+    tree = ast.parse(Path(hashing.__file__).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    runtime = {m for m in imported if m.startswith("vault_server")}
+    assert runtime == {"vault_server.settings"}  # only under TYPE_CHECKING
+    assert "if TYPE_CHECKING:" in Path(hashing.__file__).read_text()
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                text = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(text[text.rindex(")") + 2:].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return text[text.rindex(")") + 2:].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process tree from /proc")
+def test_hashing_workers_exit_when_the_server_is_killed(tmp_path: Path):
+    server = ServerProcess(tmp_path / "server").start()
+    try:
+        workers = _children(server._proc.pid)  # noqa: SLF001 - the server process itself
+        assert len(workers) >= 2, workers  # the hashing workers (and multiprocessing's tracker)
+    finally:
+        server._proc.send_signal(signal.SIGKILL)  # noqa: SLF001 - no chance to stop its pool
+        server.close()
+    deadline = time.monotonic() + 10 * hashing.PARENT_CHECK_SECONDS
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)]
