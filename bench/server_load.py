@@ -6,7 +6,7 @@
 For each back end and worker count, a fresh ``bv-server serve --workers N`` starts on loopback
 (PostgreSQL in a database this script creates and drops). ``--concurrency`` accounts are
 registered, each with a vault of 20 items. Then a bounded closed-loop load generator
-(bench/_load.py: asyncio + httpx.AsyncClient, one keep-alive connection per lane) runs each
+(bench/_load.py: asyncio streams speaking HTTP/1.1, one keep-alive connection per lane) runs each
 scenario until ``--requests`` requests are done or ``--max-seconds`` pass:
 
 - sync: ``POST /v1/sync`` with the caller's current cursor (authenticated; nothing changed);
