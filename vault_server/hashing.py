@@ -14,6 +14,7 @@ This module is what the worker processes import, so it imports nothing of the se
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import secrets
@@ -119,6 +120,11 @@ class AuthKeyHasher:
     def verify(self, encoded_hash: str | None, auth_key: bytes) -> bool:
         """True when ``auth_key`` matches; with ``encoded_hash`` None, burns the same time, False."""
         ok = self._pool.submit(_verify, encoded_hash or self._dummy_hash, auth_key).result()
+        return ok and encoded_hash is not None
+
+    async def verify_async(self, encoded_hash: str | None, auth_key: bytes) -> bool:
+        """``verify`` for a coroutine: waits on the event loop instead of in a thread."""
+        ok = await asyncio.wrap_future(self._pool.submit(_verify, encoded_hash or self._dummy_hash, auth_key))
         return ok and encoded_hash is not None
 
     def close(self) -> None:

@@ -90,3 +90,49 @@ def test_hashing_workers_exit_when_the_server_is_killed(tmp_path: Path):
     while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
         time.sleep(0.1)
     assert not [pid for pid in workers if _alive(pid)]
+
+
+def test_a_login_storm_larger_than_the_thread_pool_does_not_hold_up_syncs(tmp_path: Path):
+    """Logins wait for their hash on the event loop, not in worker threads: with more logins
+    waiting than the worker-thread pool has threads (40), a sync is still answered at once,
+    not after the logins queued before it (which is what parked threads made it wait for)."""
+    import threading
+
+    import httpx
+
+    from tests.helpers import fakes
+
+    env = {"BV_ARGON2_MEMORY_KIB": "16384", "BV_ARGON2_TIME_COST": "2", "BV_ARGON2_PARALLELISM": "1",
+           "BV_ARGON2_CONCURRENCY": "1"}
+    logins = 48
+    with ServerProcess(tmp_path / "server", env=env, fast_hashing=False) as server, \
+            httpx.Client(base_url=server.api_url, timeout=120) as http:
+        accounts = []
+        for _ in range(logins + 1):
+            body, auth_key = fakes.registration()
+            resp = http.post("/accounts", json=body)
+            assert resp.status_code == 201, resp.text
+            accounts.append((body["email"], fakes.b64(auth_key), resp.json()["session"]["token"]))
+        done: list[int] = []
+        first = threading.Event()
+
+        def log_in(email: str, key: str) -> None:
+            with httpx.Client(base_url=server.api_url, timeout=120) as own:
+                resp = own.post("/login", json={"email": email, "auth_key": key, "device_name": "storm"})
+            done.append(resp.status_code)
+            first.set()
+
+        threads = [threading.Thread(target=log_in, args=(email, key)) for email, key, _ in accounts[:logins]]
+        for t in threads:
+            t.start()
+        first.wait(120)
+        before = len(done)
+        token = accounts[-1][2]
+        resp = http.post("/sync", json={"cursors": {}}, headers={"Authorization": f"Bearer {token}"})
+        during = len(done) - before
+        for t in threads:
+            t.join()
+        assert resp.status_code == 200
+        assert done == [200] * logins
+        # Parked in threads, the logins queued before the sync would all have finished first.
+        assert during <= 3, f"{during} logins finished while one sync waited"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Response, status
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -22,6 +23,7 @@ from vault_server.deps import (
 )
 from vault_server.errors import BadCredentials, Conflict, EmailTaken, NotFound, RateLimited
 from vault_server.models import (
+    Account,
     AccountCreate,
     DeviceSessionList,
     KdfParams,
@@ -30,6 +32,7 @@ from vault_server.models import (
     PreloginPublic,
     PreloginRequest,
     RegisterPublic,
+    SessionToken,
 )
 from vault_server.models.accounts import DEFAULT_KDF
 from vault_server.models.base import utcnow
@@ -91,25 +94,41 @@ def _check_free(session: Session, body: AccountCreate) -> None:
 
 
 @router.post("/login", response_model=LoginPublic)
-def login(body: LoginRequest, state: StateDep, db: DatabaseDep, address: ClientAddress) -> LoginPublic:
-    """Check the auth key (Argon2id, in a worker thread) and open a session for this device."""
+async def login(body: LoginRequest, state: StateDep, address: ClientAddress) -> LoginPublic:
+    """Check the auth key (Argon2id, in a low-priority hashing process) and open a session for this device."""
+    # The request waits for its hash on the event loop, not in a worker thread: more logins at
+    # once than the thread pool has threads would otherwise hold up every other request (its
+    # database steps still run in worker threads).
     now = utcnow()
-    with db.read() as session:
-        wait = state.throttler.seconds_blocked(session, body.email, address, now)
-        account = account_queries.get_account_by_email(session, body.email)
+    wait, account = await run_in_threadpool(_login_lookup, state, body.email, address, now)
     if wait > 0:
         raise RateLimited(wait)
     # Unknown emails verify against a dummy hash: same work, same answer.
-    ok = state.hasher.verify(account.auth_hash if account else None, body.auth_key)
+    ok = await state.hasher.verify_async(account.auth_hash if account else None, body.auth_key)
     if not ok or account is None:
-        with db.write() as session:
-            state.throttler.record_failure(session, body.email, address, utcnow())
+        await run_in_threadpool(_login_failed, state, body.email, address)
         raise BadCredentials()
-    with db.write() as session:
-        state.throttler.record_success(session, body.email)
-        session_queries.purge_expired_sessions(session, account.id, now)
-        token = session_queries.create_session(session, account.id, body.device_name, _lifetime(state), now)
+    token = await run_in_threadpool(_login_succeeded, state, body.email, account, body.device_name, now)
     return LoginPublic(session=token, account=account_queries.account_public(account))
+
+
+def _login_lookup(state: ServerState, email: str, address: str, now: datetime) -> tuple[float, Account | None]:
+    with state.db.read() as session:
+        return (state.throttler.seconds_blocked(session, email, address, now),
+                account_queries.get_account_by_email(session, email))
+
+
+def _login_failed(state: ServerState, email: str, address: str) -> None:
+    with state.db.write() as session:
+        state.throttler.record_failure(session, email, address, utcnow())
+
+
+def _login_succeeded(state: ServerState, email: str, account: Account, device_name: str,
+                     now: datetime) -> SessionToken:
+    with state.db.write() as session:
+        state.throttler.record_success(session, email)
+        session_queries.purge_expired_sessions(session, account.id, now)
+        return session_queries.create_session(session, account.id, device_name, _lifetime(state), now)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
