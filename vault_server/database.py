@@ -35,9 +35,9 @@ _BEGIN_OPTION = "bv_begin"
 # Connections kept open per process: as many as requests can use at once (the worker thread
 # pool's 40 threads), so that a busy server reuses connections instead of opening and closing
 # one per request past the pool (a new SQLite connection runs five pragmas; a PostgreSQL one a
-# network handshake). Overflow covers the rare nested read inside a write.
+# network handshake). The overflow covers the hot path's own 16 threads (hotpath.HOT_THREADS).
 POOL_SIZE = 40
-POOL_OVERFLOW = 10
+POOL_OVERFLOW = 16
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import uuid
 
+import anyio
 import anyio.to_thread
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,6 +34,10 @@ from vault_server.models import ChangeBatch, ChangeResult, SyncRequest
 from vault_server.models.base import utcnow
 
 SYNC_PATH = "/v1/sync"
+# Worker threads for these two requests, apart from the pool every other route shares: requests
+# parked in threads elsewhere (a burst of registrations or recoveries waiting for their hashes)
+# cannot hold up syncs and writes. With the 40 of the shared pool, within the database pool.
+HOT_THREADS = 16
 _CHANGES_PATH = re.compile(r"/v1/vaults/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/changes")
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 
@@ -76,6 +81,7 @@ class HotPath:
 
     def __init__(self, app: ASGIApp):
         self.app = app
+        self._limiter: anyio.CapacityLimiter | None = None  # made in the event loop, on first use
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -108,11 +114,14 @@ class HotPath:
             return
         db: Database = scope["app"].state.server.db
         token = bearer_token(authorization)
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(HOT_THREADS)
         try:
             if vault_id is None:
-                payload = await anyio.to_thread.run_sync(sync_answer, db, token, request)
+                payload = await anyio.to_thread.run_sync(sync_answer, db, token, request, limiter=self._limiter)
             else:
-                result = await anyio.to_thread.run_sync(changes_answer, db, token, vault_id, request)
+                result = await anyio.to_thread.run_sync(changes_answer, db, token, vault_id, request,
+                                                        limiter=self._limiter)
                 payload = result.model_dump_json().encode()
         except ApiError as exc:
             await api_error_response(exc)(scope, receive, send)
