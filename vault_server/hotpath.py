@@ -24,12 +24,13 @@ import uuid
 import anyio
 import anyio.to_thread
 from pydantic import ValidationError
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vault_server.crud import vaults as vault_queries
 from vault_server.database import Database
 from vault_server.deps import authenticate
 from vault_server.errors import ApiError, Forbidden, NotFound, api_error_response
+from vault_server.middleware import replay
 from vault_server.models import ChangeBatch, ChangeResult, SyncRequest
 from vault_server.models.base import utcnow
 
@@ -110,7 +111,7 @@ class HotPath:
                 raise ValueError("not JSON")
             request = SyncRequest.model_validate_json(body) if vault_id is None else ChangeBatch.model_validate_json(body)
         except (ValidationError, ValueError):
-            await self.app(scope, _replay(body, receive), send)  # the framework words the error
+            await self.app(scope, replay(body, receive), send)  # the framework words the error
             return
         db: Database = scope["app"].state.server.db
         token = bearer_token(authorization)
@@ -140,16 +141,3 @@ async def _read_body(receive: Receive) -> bytes | None:
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay

@@ -17,6 +17,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from vault_server.errors import BodyTooLarge
 
 
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives the app ``body`` (already read, whole) and then what follows."""
+    sent = False
+
+    async def receive_again() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return receive_again
+
+
 @dataclass(frozen=True)
 class RouteLimit:
     """Requests with ``method`` whose path matches ``pattern`` (whole path) may send ``max_bytes``."""
@@ -66,17 +80,7 @@ class BodyLimitMiddleware:
             chunks.append(body)
             if not message.get("more_body", False):
                 break
-        buffered = b"".join(chunks)
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": buffered, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay(b"".join(chunks), receive), send)
 
     @staticmethod
     async def _reject(send: Send) -> None:
