@@ -49,7 +49,7 @@ def library_run(server_url: str, email: str, secret_key_text: str, home: Path) -
     out: dict[str, float] = {}
     with Api(server_url) as api:
         t0 = time.perf_counter()
-        account = acct.login(api, server_url, email, PASSWORD, SecretKey.parse(secret_key_text), insecure=False)
+        account = acct.login(api, server_url, email, PASSWORD, SecretKey.parse(secret_key_text), insecure=False).account
         out["login"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         keychain = acct.unlock(account, PASSWORD)

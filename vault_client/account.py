@@ -166,8 +166,17 @@ def bundle_from_wire(account_id: str, doc: Any) -> crypto.PublicBundle:
         raise IntegrityFailure("the public key bundle is malformed") from None
 
 
+@dataclass
+class LoggedIn:
+    """A device just set up: its saved account state, and the keys the login opened (so that
+    nothing needs deriving again to use the vault at once)."""
+
+    account: AccountState
+    keychain: Keychain
+
+
 def login(api: Api, server: str, email: str, password: str, secret_key: crypto.SecretKey, *,
-          insecure: bool, pinned: dict[str, int] | None = None) -> AccountState:
+          insecure: bool, pinned: dict[str, int] | None = None) -> LoggedIn:
     """Set up this device: derive, authenticate, and verify everything the server returns.
 
     ``pinned`` is the KDF parameters this device last used successfully: the server may not go below.
@@ -188,13 +197,13 @@ def login(api: Api, server: str, email: str, password: str, secret_key: crypto.S
 
 
 def adopt_login(api: Api, server: str, email: str, secret_key: crypto.SecretKey, resp: dict[str, Any],
-                kek: crypto.SecretBytes, salt: bytes, params: crypto.KdfParams, *, insecure: bool) -> AccountState:
+                kek: crypto.SecretBytes, salt: bytes, params: crypto.KdfParams, *, insecure: bool) -> LoggedIn:
     """Verify a login-shaped answer (session + account) against our keys, then save this device's state."""
     session = _session_from(resp)
     doc = resp.get("account")
     if not isinstance(doc, dict):
         raise ServerError("the server's answer has no account")
-    account = _verify_account_doc(doc, email, kek, salt, params)
+    account, account_key = _verify_account_doc(doc, email, kek, salt, params)
     account.server, account.device_name, account.insecure = server, default_device_name(), insecure
     api.set_token(session.token)
     vaults = api.vaults()
@@ -206,7 +215,7 @@ def adopt_login(api: Api, server: str, email: str, secret_key: crypto.SecretKey,
     state.save_secret_key_text(secret_key.format())
     state.save_account(account)
     state.save_session(session)
-    return account
+    return LoggedIn(account, Keychain(UUID(account.account_id), account_key, b64d(account.wrapped_private_keys)))
 
 
 def _vault_entry_ok(doc: Any) -> bool:
@@ -219,7 +228,7 @@ def _vault_entry_ok(doc: Any) -> bool:
 
 
 def _verify_account_doc(doc: dict[str, Any], email: str, kek: crypto.SecretBytes, salt: bytes,
-                        params: crypto.KdfParams) -> AccountState:
+                        params: crypto.KdfParams) -> tuple[AccountState, crypto.SecretBytes]:
     try:
         account_id = UUID(str(doc["account_id"]))
         wrapped_account_key = b64d(doc["wrapped_account_key"])
@@ -244,7 +253,7 @@ def _verify_account_doc(doc: dict[str, Any], email: str, kek: crypto.SecretBytes
         kdf_pin=params.to_dict(), wrapped_account_key=b64e(wrapped_account_key),
         wrapped_private_keys=b64e(wrapped_private), bundle=bundle_to_wire(mine), device_name="",
         recovery_enabled=bool(doc.get("recovery_enabled", False)),
-    )
+    ), account_key
 
 
 def unlock(account: AccountState, password: str) -> Keychain:

@@ -130,7 +130,7 @@ def recover(api: Api, server: str, email: str, secret_text: str, code: crypto.Re
         "wrapped_account_key": b64e(crypto.wrap_account_key(keys.kek, account_key, account_id)),
         "device_name": default_device_name(),
     })
-    return adopt_login(api, server, email, secret_key, resp, keys.kek, salt, params, insecure=insecure)
+    return adopt_login(api, server, email, secret_key, resp, keys.kek, salt, params, insecure=insecure).account
 
 
 @dataclass

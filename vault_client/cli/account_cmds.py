@@ -138,20 +138,14 @@ def login(
     password = prompts.account_password()
     pinned = existing.kdf_pin if existing is not None else None
     with Api(server) as api:
-        account = do_login(api, server, email, password, secret_key, insecure=insecure, pinned=pinned)
-    output.out(f"Logged in as {account.email} on {server}.")
+        done = do_login(api, server, email, password, secret_key, insecure=insecure, pinned=pinned)
+    output.out(f"Logged in as {done.account.email} on {server}.")
     ctx = Context()
     try:
-        ctx.keychain = _unlocked(account, password)
+        ctx.keychain = done.keychain  # the keys the login opened: no second derivation
         ctx.sync_quietly()  # fetch the vaults now, so the device is ready to use
     finally:
         ctx.close()
-
-
-def _unlocked(account, password: str):
-    from vault_client.account import unlock
-
-    return unlock(account, password)
 
 
 def logout(
