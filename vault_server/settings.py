@@ -66,7 +66,7 @@ class Settings(BaseModel):
     argon2_time_cost: int = Field(default=3, ge=1, le=20)
     argon2_memory_kib: int = Field(default=65536, ge=8, le=4 * 1024 * 1024)
     argon2_parallelism: int = Field(default=4, ge=1, le=64)
-    argon2_concurrency: int = Field(default=4, ge=1, le=256)
+    argon2_concurrency: int = Field(default=1, ge=1, le=256)
     # Failed-login throttling (see vault_server/throttle.py for the schedule).
     login_free_failures: int = Field(default=5, ge=1, le=1000)
     login_lockout_failures: int = Field(default=20, ge=1, le=100000)
