@@ -115,18 +115,14 @@ class Database:
         Closing the session ends the transaction (the pool rolls the connection back) and leaves
         loaded rows usable, detached, after the block.
         """
-        with Session(self.engine, expire_on_commit=False) as session:
-            if not self.is_sqlite:
-                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        with Session(self._read_engine, expire_on_commit=False) as session:
             yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A write transaction: commit when the block ends normally, roll back on any exception."""
         with self._write_slot():
-            with Session(self.engine, expire_on_commit=False) as session:
-                if self.is_sqlite:
-                    session.connection(execution_options={_BEGIN_OPTION: "BEGIN IMMEDIATE"})
+            with Session(self._write_engine, expire_on_commit=False) as session:
                 try:
                     yield session
                     session.commit()

@@ -21,7 +21,7 @@ import secrets
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher, Type
@@ -58,12 +58,16 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
+def _password_hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism,
+                          hash_len=32, salt_len=16, type=Type.ID)
+
+
 def _start_worker(parent: int, time_cost: int, memory_kib: int, parallelism: int) -> None:
     global _hasher
     _lowest_priority()
     threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
-    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism,
-                             hash_len=32, salt_len=16, type=Type.ID)
+    _hasher = _password_hasher(time_cost, memory_kib, parallelism)
 
 
 def _hash(auth_key: bytes) -> str:
@@ -103,8 +107,7 @@ class AuthKeyHasher:
         for _ in range(concurrency):
             self._pool.submit(_ready, 0.05)
         # Verified when the account does not exist, so both paths cost the same. Made here, once.
-        self._dummy_hash = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism,
-                                          hash_len=32, salt_len=16, type=Type.ID).hash(secrets.token_bytes(32))
+        self._dummy_hash = _password_hasher(time_cost, memory_kib, parallelism).hash(secrets.token_bytes(32))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuthKeyHasher:
@@ -119,13 +122,14 @@ class AuthKeyHasher:
 
     def verify(self, encoded_hash: str | None, auth_key: bytes) -> bool:
         """True when ``auth_key`` matches; with ``encoded_hash`` None, burns the same time, False."""
-        ok = self._pool.submit(_verify, encoded_hash or self._dummy_hash, auth_key).result()
-        return ok and encoded_hash is not None
+        return self._submit_verify(encoded_hash, auth_key).result() and encoded_hash is not None
 
     async def verify_async(self, encoded_hash: str | None, auth_key: bytes) -> bool:
         """``verify`` for a coroutine: waits on the event loop instead of in a thread."""
-        ok = await asyncio.wrap_future(self._pool.submit(_verify, encoded_hash or self._dummy_hash, auth_key))
-        return ok and encoded_hash is not None
+        return await asyncio.wrap_future(self._submit_verify(encoded_hash, auth_key)) and encoded_hash is not None
+
+    def _submit_verify(self, encoded_hash: str | None, auth_key: bytes) -> Future[bool]:
+        return self._pool.submit(_verify, encoded_hash or self._dummy_hash, auth_key)
 
     def close(self) -> None:
         """Stop the worker processes (after the hashes queued have run)."""
