@@ -8,6 +8,7 @@ import re
 from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import CapacityLimiter
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 
@@ -17,6 +18,7 @@ from vault_server.database import Database
 from vault_server.deps import ServerState, SessionDep
 from vault_server.errors import install_error_handlers
 from vault_server.hotpath import HotPath
+from vault_server.login import LOGIN_THREADS
 from vault_server.middleware import BodyLimitMiddleware, RouteLimit
 from vault_server.models import ConflictState
 from vault_server.models.attachments import ATTACHMENT_OVERHEAD
@@ -61,6 +63,7 @@ def create_app(settings: Settings, *, db: Database | None = None, hot_path: bool
             hasher=AuthKeyHasher.from_settings(settings),
             throttler=LoginThrottler(settings, throttle),
             decoy_secret=decoy,
+            login_threads=CapacityLimiter(LOGIN_THREADS),
         )
         # Everything made so far (modules, models, routes: some 100,000 objects) lives as long as
         # the process. Frozen out of the collector's sight, they are not scanned again by every

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
+from anyio import CapacityLimiter
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection
@@ -40,6 +41,7 @@ class ServerState:
     hasher: AuthKeyHasher
     throttler: LoginThrottler
     decoy_secret: bytes
+    login_threads: CapacityLimiter  # see vault_server/login.py
 
     def __repr__(self) -> str:
         return "ServerState()"

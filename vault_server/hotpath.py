@@ -28,13 +28,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vault_server.crud import vaults as vault_queries
 from vault_server.database import Database
-from vault_server.deps import authenticate
+from vault_server.deps import ServerState, authenticate
 from vault_server.errors import ApiError, Forbidden, NotFound, api_error_response
 from vault_server.middleware import replay
-from vault_server.models import ChangeBatch, ChangeResult, SyncRequest
+from vault_server.login import login_answer
+from vault_server.models import ChangeBatch, ChangeResult, LoginRequest, SyncRequest
 from vault_server.models.base import utcnow
 
 SYNC_PATH = "/v1/sync"
+LOGIN_PATH = "/v1/login"
 # Worker threads for these two requests, apart from the pool every other route shares: requests
 # parked in threads elsewhere (a burst of registrations or recoveries waiting for their hashes)
 # cannot hold up syncs and writes. With the 40 of the shared pool, within the database pool.
@@ -90,12 +92,16 @@ class HotPath:
             return
         path = scope["path"]
         vault_id = None
-        if path != SYNC_PATH:
-            match = _CHANGES_PATH.fullmatch(path)
-            if match is None:
-                await self.app(scope, receive, send)
-                return
-            vault_id = uuid.UUID(match.group(1))
+        model: type[SyncRequest | ChangeBatch | LoginRequest]
+        if path == SYNC_PATH:
+            model = SyncRequest
+        elif path == LOGIN_PATH:
+            model = LoginRequest
+        elif (match := _CHANGES_PATH.fullmatch(path)) is not None:
+            model, vault_id = ChangeBatch, uuid.UUID(match.group(1))
+        else:
+            await self.app(scope, receive, send)
+            return
         authorization = None
         is_json = False
         for name, value in scope["headers"]:
@@ -109,19 +115,23 @@ class HotPath:
         try:
             if not is_json:
                 raise ValueError("not JSON")
-            request = SyncRequest.model_validate_json(body) if vault_id is None else ChangeBatch.model_validate_json(body)
+            request = model.model_validate_json(body)
         except (ValidationError, ValueError):
             await self.app(scope, replay(body, receive), send)  # the framework words the error
             return
-        db: Database = scope["app"].state.server.db
+        state: ServerState = scope["app"].state.server
         token = bearer_token(authorization)
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(HOT_THREADS)
         try:
-            if vault_id is None:
-                payload = await anyio.to_thread.run_sync(sync_answer, db, token, request, limiter=self._limiter)
+            if isinstance(request, LoginRequest):
+                client = scope.get("client")
+                payload = await login_answer(state, request, client[0] if client else "unknown")
+            elif isinstance(request, SyncRequest):
+                payload = await anyio.to_thread.run_sync(sync_answer, state.db, token, request, limiter=self._limiter)
             else:
-                result = await anyio.to_thread.run_sync(changes_answer, db, token, vault_id, request,
+                assert vault_id is not None
+                result = await anyio.to_thread.run_sync(changes_answer, state.db, token, vault_id, request,
                                                         limiter=self._limiter)
                 payload = result.model_dump_json().encode()
         except ApiError as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
 import platformdirs
@@ -113,6 +114,10 @@ class Settings(BaseModel):
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def session_lifetime(self) -> timedelta:
+        return timedelta(seconds=self.session_lifetime_seconds)
 
     def to_env(self) -> dict[str, str]:
         """The BV_* variables that reproduce these settings (for worker processes)."""

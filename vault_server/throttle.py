@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from vault_server.crud import throttle as queries
@@ -86,7 +87,7 @@ class LoginThrottler:
     def register_key(self, address: str) -> str:
         return "reg:" + keyed_hash(self._secret, LABEL_THROTTLE_ADDRESS, address).hex()[:64]
 
-    def seconds_blocked(self, session: Session, email: str, address: str, now: datetime,
+    def seconds_blocked(self, session: Session | Connection, email: str, address: str, now: datetime,
                         scope: str = LOGIN) -> float:
         keys = [self.account_key(email, scope), self.address_key(address)]
         return queries.seconds_blocked(session, keys, now)
@@ -97,7 +98,7 @@ class LoginThrottler:
                             (self.address_key(address), self.address_policy)):
             self._count(session, key, policy, now)
 
-    def record_success(self, session: Session, email: str, scope: str = LOGIN) -> None:
+    def record_success(self, session: Session | Connection, email: str, scope: str = LOGIN) -> None:
         queries.clear_failures(session, self.account_key(email, scope))
 
     def registration_blocked(self, session: Session, address: str, now: datetime) -> float:

@@ -29,6 +29,7 @@ from vault_server import hotpath
 from vault_server.app import create_app
 from vault_server.database import Database, make_engine
 from vault_server.migrate import upgrade
+from vault_server.routes import auth as auth_routes
 from vault_server.routes import vaults as vault_routes
 from vault_server.settings import Settings
 
@@ -191,3 +192,69 @@ def test_bearer_token_is_read_as_the_framework_reads_it(value: str | None, expec
 def test_startup_objects_are_frozen_out_of_the_collector(pair: Pair) -> None:
     # Full collections otherwise rescan some 100,000 long-lived objects (100 ms under load).
     assert gc.get_freeze_count() > 50_000
+
+
+class LoginSpy:
+    """Counts calls of the login route's ``login_answer`` (the hot path calls its own name)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        self.calls = 0
+        real = auth_routes.login_answer
+
+        async def counting(*args: Any) -> bytes:
+            self.calls += 1
+            return await real(*args)
+
+        monkeypatch.setattr(auth_routes, "login_answer", counting)
+
+
+def _login(email: str, auth_key: bytes, device: str = "laptop") -> dict[str, str]:
+    return {"email": email, "auth_key": fakes.b64(auth_key), "device_name": device}
+
+
+def test_logins_answered_alike_with_and_without_the_hot_path(pair: Pair, monkeypatch: pytest.MonkeyPatch) -> None:
+    user = pair.api.register()
+    spy = LoginSpy(monkeypatch)
+
+    # Success: both answer 200 with the same account and a new session each, which works in the other app.
+    answers = [client.post("/login", json=_login(user.email, user.auth_key)) for client in (pair.hot, pair.plain)]
+    assert spy.calls == 1  # the app without the hot path only
+    assert [a.status_code for a in answers] == [200, 200]
+    assert [a.headers["content-type"] for a in answers] == ["application/json"] * 2
+    hot, plain = (a.json() for a in answers)
+    assert hot["account"] == plain["account"] and hot["account"]["account_id"] == user.account_id
+    assert hot.keys() == plain.keys() and hot["session"].keys() == plain["session"].keys()
+    assert hot["session"]["token"] != plain["session"]["token"]
+    for token, other in ((hot["session"]["token"], pair.plain), (plain["session"]["token"], pair.hot)):
+        resp = other.post("/sync", json={"cursors": {}}, headers={"Authorization": f"Bearer {token}"})
+        assert resp.status_code == 200, resp.text
+    sessions = pair.both("GET", "/sessions", user.token).json()["sessions"]
+    assert sorted(s["device_name"] for s in sessions) == ["device A", "laptop", "laptop"]
+
+    # Failures: the same error from both, and counted by both (one table of counters).
+    spy.calls = 0
+    wrong = pair.both("POST", "/login", body=_login(user.email, b"\x00" * 32))
+    assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "bad_credentials"
+    unknown = pair.both("POST", "/login", body=_login("nobody@example.org", user.auth_key))
+    assert unknown.json() == wrong.json()
+    for raw, headers in (
+        (b"{not json", {"Content-Type": "application/json"}),
+        (json.dumps(_login(user.email, user.auth_key)).encode(), {"Content-Type": "text/plain"}),
+        (json.dumps({**_login(user.email, user.auth_key), "extra": 1}).encode(), {"Content-Type": "application/json"}),
+        (json.dumps({**_login(user.email, user.auth_key), "auth_key": "short"}).encode(),
+         {"Content-Type": "application/json"}),
+        (json.dumps({"email": user.email}).encode(), {"Content-Type": "application/json"}),
+    ):
+        resp = pair.both("POST", "/login", raw=raw, headers=headers)
+        assert resp.status_code == 400 and resp.json()["error"]["code"] == "invalid_request", resp.text
+    assert spy.calls == 2  # the plain app's two failures; the malformed ones never reached a login
+
+    # Throttled: blocked in both apps alike once enough failures were counted through either.
+    for n in range(20):
+        client = (pair.hot, pair.plain)[n % 2]
+        if client.post("/login", json=_login(user.email, b"\x01" * 32)).status_code == 429:
+            break
+    for client in (pair.hot, pair.plain):
+        blocked = client.post("/login", json=_login(user.email, user.auth_key))  # even the right key
+        assert blocked.status_code == 429 and blocked.json()["error"]["code"] == "rate_limited"
+        assert int(blocked.headers["retry-after"]) >= 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import update
+from sqlalchemy import Connection, Row, bindparam, update
 from sqlmodel import Session, select
 
 from vault_server.models import (
@@ -26,6 +26,15 @@ def get_account(session: Session, account_id: uuid.UUID) -> Account | None:
 
 def get_account_by_email(session: Session, email: str) -> Account | None:
     return session.exec(select(Account).where(Account.email == email)).first()
+
+
+_ACCOUNT_BY_EMAIL = select(Account.__table__).where(Account.__table__.c.email == bindparam("email"))
+
+
+def account_row_by_email(conn: Connection, email: str) -> Row | None:
+    """``get_account_by_email`` for a bare connection (a login): the row, no ORM object. It has
+    the same attributes, so ``account_public`` takes either."""
+    return conn.execute(_ACCOUNT_BY_EMAIL, {"email": email}).first()
 
 
 def email_exists(session: Session, email: str) -> bool:
@@ -119,7 +128,7 @@ def replace_keys(session: Session, account_id: uuid.UUID, data: ResetComplete, a
     )
 
 
-def account_public(account: Account) -> AccountPublic:
+def account_public(account: Account | Row) -> AccountPublic:
     return AccountPublic(
         account_id=account.id,
         email=account.email,
@@ -132,7 +141,7 @@ def account_public(account: Account) -> AccountPublic:
     )
 
 
-def kdf_of(account: Account) -> KdfParams:
+def kdf_of(account: Account | Row) -> KdfParams:
     return KdfParams(
         memory_kib=account.kdf_memory_kib,
         iterations=account.kdf_iterations,
@@ -140,7 +149,7 @@ def kdf_of(account: Account) -> KdfParams:
     )
 
 
-def bundle_of(account: Account) -> Bundle:
+def bundle_of(account: Account | Row) -> Bundle:
     return Bundle(
         identity_public=account.identity_public,
         sharing_public=account.sharing_public,

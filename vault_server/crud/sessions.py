@@ -5,27 +5,27 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Row, bindparam, delete, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, update
 from sqlmodel import Session, select
 
 from vault_server.models import DeviceSession, DeviceSessionPublic, SessionToken
 from vault_server.security import new_session_token
 
 
-def create_session(session: Session, account_id: uuid.UUID, device_name: str, lifetime: timedelta,
+_INSERT_SESSION = insert(DeviceSession)
+_PURGE_EXPIRED = delete(DeviceSession).where(
+    DeviceSession.account_id == bindparam("account_id"), DeviceSession.expires_at <= bindparam("now"))
+
+
+def create_session(db: Session | Connection, account_id: uuid.UUID, device_name: str, lifetime: timedelta,
                    now: datetime) -> SessionToken:
+    """A new session for a device (one prebuilt INSERT, in an ORM session or on a bare connection)."""
     token, digest = new_session_token()
-    row = DeviceSession(
-        account_id=account_id,
-        device_name=device_name,
-        token_hash=digest,
-        created_at=now,
-        last_seen_at=now,
-        expires_at=now + lifetime,
-    )
-    session.add(row)
-    session.flush()
-    return SessionToken(token=token, session_id=row.id, expires_at=row.expires_at)
+    session_id, expires_at = uuid.uuid4(), now + lifetime
+    db.execute(_INSERT_SESSION, {"id": session_id, "account_id": account_id, "device_name": device_name,
+                                 "token_hash": digest, "created_at": now, "last_seen_at": now,
+                                 "expires_at": expires_at})
+    return SessionToken(token=token, session_id=session_id, expires_at=expires_at)
 
 
 _LIVE_SESSION = select(DeviceSession.id, DeviceSession.account_id, DeviceSession.last_seen_at).where(
@@ -78,10 +78,8 @@ def delete_other_sessions(session: Session, account_id: uuid.UUID, keep_id: uuid
     return result.rowcount
 
 
-def purge_expired_sessions(session: Session, account_id: uuid.UUID, now: datetime) -> None:
-    session.execute(
-        delete(DeviceSession).where(DeviceSession.account_id == account_id, DeviceSession.expires_at <= now)
-    )
+def purge_expired_sessions(db: Session | Connection, account_id: uuid.UUID, now: datetime) -> None:
+    db.execute(_PURGE_EXPIRED, {"account_id": account_id, "now": now})
 
 
 def delete_all_sessions(session: Session, account_id: uuid.UUID) -> int:

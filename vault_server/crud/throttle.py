@@ -5,20 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import Connection, bindparam, delete
 from sqlmodel import Session, select
 
 from vault_server.crud.common import insert_ignoring_conflict
 from vault_server.models import LoginThrottle
 
 
-def seconds_blocked(session: Session, keys: Iterable[str], now: datetime) -> float:
+# Prebuilt: checked and cleared by every login, on a bare connection or in an ORM session.
+_BLOCKED = select(LoginThrottle.blocked_until).where(
+    LoginThrottle.key.in_(bindparam("keys", expanding=True)),  # type: ignore[attr-defined]
+    LoginThrottle.blocked_until > bindparam("now"),
+)
+_CLEAR = delete(LoginThrottle).where(LoginThrottle.key == bindparam("key"))
+
+
+def seconds_blocked(db: Session | Connection, keys: Iterable[str], now: datetime) -> float:
     """How long until every one of ``keys`` may try again (0 when none is blocked)."""
-    rows = session.exec(
-        select(LoginThrottle.blocked_until).where(
-            LoginThrottle.key.in_(list(keys)), LoginThrottle.blocked_until > now  # type: ignore[attr-defined]
-        )
-    ).all()
+    rows = db.execute(_BLOCKED, {"keys": list(keys), "now": now}).scalars().all()
     return max(((until - now).total_seconds() for until in rows), default=0.0)
 
 
@@ -47,5 +51,5 @@ def block_until(session: Session, key: str, until: datetime) -> None:
         session.add(row)
 
 
-def clear_failures(session: Session, key: str) -> None:
-    session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+def clear_failures(db: Session | Connection, key: str) -> None:
+    db.execute(_CLEAR, {"key": key})

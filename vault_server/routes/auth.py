@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from fastapi import APIRouter, Response, status
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -16,14 +13,12 @@ from vault_server.deps import (
     ClientAddress,
     CurrentSession,
     DatabaseDep,
-    ServerState,
     SessionDep,
     StateDep,
     WriteSessionDep,
 )
-from vault_server.errors import BadCredentials, Conflict, EmailTaken, NotFound, RateLimited
+from vault_server.errors import Conflict, EmailTaken, NotFound, RateLimited
 from vault_server.models import (
-    Account,
     AccountCreate,
     DeviceSessionList,
     KdfParams,
@@ -32,8 +27,8 @@ from vault_server.models import (
     PreloginPublic,
     PreloginRequest,
     RegisterPublic,
-    SessionToken,
 )
+from vault_server.login import login_answer
 from vault_server.models.accounts import DEFAULT_KDF
 from vault_server.models.base import utcnow
 from vault_server.models.wire import Id
@@ -75,7 +70,7 @@ def register(body: AccountCreate, state: StateDep, db: DatabaseDep, address: Cli
             account_queries.insert_account(session, body, auth_hash)
             vault_queries.insert_vault(session, body.account_id, body.vault, now)
             token = session_queries.create_session(
-                session, body.account_id, body.device_name, _lifetime(state), now
+                session, body.account_id, body.device_name, state.settings.session_lifetime, now
             )
     except IntegrityError:  # a concurrent registration took the email or an id
         with db.read() as session:
@@ -94,41 +89,9 @@ def _check_free(session: Session, body: AccountCreate) -> None:
 
 
 @router.post("/login", response_model=LoginPublic)
-async def login(body: LoginRequest, state: StateDep, address: ClientAddress) -> LoginPublic:
+async def login(body: LoginRequest, state: StateDep, address: ClientAddress) -> Response:
     """Check the auth key (Argon2id, in a low-priority hashing process) and open a session for this device."""
-    # The request waits for its hash on the event loop, not in a worker thread: more logins at
-    # once than the thread pool has threads would otherwise hold up every other request (its
-    # database steps still run in worker threads).
-    now = utcnow()
-    wait, account = await run_in_threadpool(_login_lookup, state, body.email, address, now)
-    if wait > 0:
-        raise RateLimited(wait)
-    # Unknown emails verify against a dummy hash: same work, same answer.
-    ok = await state.hasher.verify_async(account.auth_hash if account else None, body.auth_key)
-    if not ok or account is None:
-        await run_in_threadpool(_login_failed, state, body.email, address)
-        raise BadCredentials()
-    token = await run_in_threadpool(_login_succeeded, state, body.email, account, body.device_name, now)
-    return LoginPublic(session=token, account=account_queries.account_public(account))
-
-
-def _login_lookup(state: ServerState, email: str, address: str, now: datetime) -> tuple[float, Account | None]:
-    with state.db.read() as session:
-        return (state.throttler.seconds_blocked(session, email, address, now),
-                account_queries.get_account_by_email(session, email))
-
-
-def _login_failed(state: ServerState, email: str, address: str) -> None:
-    with state.db.write() as session:
-        state.throttler.record_failure(session, email, address, utcnow())
-
-
-def _login_succeeded(state: ServerState, email: str, account: Account, device_name: str,
-                     now: datetime) -> SessionToken:
-    with state.db.write() as session:
-        state.throttler.record_success(session, email)
-        session_queries.purge_expired_sessions(session, account.id, now)
-        return session_queries.create_session(session, account.id, device_name, _lifetime(state), now)
+    return Response(await login_answer(state, body, address), media_type="application/json")
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
@@ -153,6 +116,3 @@ def revoke_session(session_id: Id, auth: CurrentSession, session: WriteSessionDe
         raise NotFound("No such session.")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
-
-def _lifetime(state: ServerState) -> timedelta:
-    return timedelta(seconds=state.settings.session_lifetime_seconds)

@@ -7,7 +7,6 @@ same dummy-hash verification for unknown emails, and the same throttling.
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 from fastapi import APIRouter, Response, status
 
@@ -108,7 +107,7 @@ def recovery_complete(body: RecoveryComplete, state: StateDep, db: DatabaseDep,
         session_queries.delete_all_sessions(session, account.id)
         state.throttler.record_success(session, body.email, scope=RECOVERY)
         state.throttler.record_success(session, body.email)  # a locked-out login is unlocked too
-        lifetime = timedelta(seconds=state.settings.session_lifetime_seconds)
+        lifetime = state.settings.session_lifetime
         token = session_queries.create_session(session, account.id, body.device_name, lifetime, now)
         updated = account_queries.get_account(session, account.id)
         if updated is None:

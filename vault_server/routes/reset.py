@@ -6,7 +6,6 @@ client makes all new keys, and the server deletes the old personal vaults and me
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 from fastapi import APIRouter
 
@@ -65,7 +64,7 @@ def reset_complete(body: ResetComplete, state: StateDep, db: DatabaseDep, addres
         vault_queries.insert_vault(session, account.id, body.vault, now)
         state.throttler.record_success(session, body.email, scope=RESET)
         state.throttler.record_success(session, body.email)
-        lifetime = timedelta(seconds=state.settings.session_lifetime_seconds)
+        lifetime = state.settings.session_lifetime
         token = session_queries.create_session(session, account.id, body.device_name, lifetime, now)
     db.truncate_wal()  # old page images of the deleted rows leave the SQLite WAL file too
     return ResetPublic(account_id=account.id, session=token)
