@@ -1,13 +1,20 @@
 """Argon2id hashing of auth keys, in worker processes that yield the CPU to request handling.
 
 Verifying an auth key is deliberately slow and memory-hard (64 MiB, t=3, p=4 by default: about
-0.2 s of CPU). Hashes run in ``argon2_concurrency`` worker processes, started with the server,
+0.15 s of CPU). Hashes run in ``argon2_concurrency`` worker processes, started with the server,
 whose scheduling class is ``SCHED_IDLE`` on Linux (elsewhere: the lowest nice value): they run
-only on CPU time that no request wants, and the scheduler preempts them at once when a request
-thread wakes up. A burst of logins then costs other requests next to nothing; the logins
-themselves wait for idle CPU. (Threads at nice 19 in the server process were not enough: a
-waking request thread could wait out a hashing thread's time slice, several ms, at every hop,
-and bench/login_storm.py showed sync p99 10 to 15 times its quiet value.)
+only on CPU time that no request wants. Three things keep a burst of logins from slowing the
+requests around it (bench/login_storm.py measured each; docs/performance.md has the figures):
+
+- the idle class: threads at nice 19 in the server process were not enough, a waking request
+  thread could wait out a hashing thread's time slice at every hop (sync p99 10 to 15 times its
+  quiet value);
+- one thread per hash: the four lanes are computed on the worker's own thread, so with the
+  default of one worker a CPU stays wholly idle for requests (two CPUs busy with idle-class
+  hashing still doubled the sync p99: waking a thread on a CPU that is running something, even
+  idle-class work, is slower than on an idle one), and no lane threads are started and joined
+  twelve times a hash;
+- memory kept between hashes, so a hash does not fault in and zero 64 MiB page by page.
 
 This module is what the worker processes import, so it imports nothing of the server's.
 """
@@ -15,9 +22,13 @@ This module is what the worker processes import, so it imports nothing of the se
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import ctypes
+import hmac
 import multiprocessing
 import os
+import resource
 import secrets
 import sys
 import threading
@@ -25,8 +36,9 @@ import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher, Type
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from argon2 import PasswordHasher, Type, extract_parameters
+from argon2.exceptions import HashingError, InvalidHashError, VerificationError
+from argon2.low_level import ARGON2_VERSION, core, error_to_str, ffi, lib
 
 if TYPE_CHECKING:
     from vault_server.settings import Settings
@@ -34,7 +46,8 @@ if TYPE_CHECKING:
 PARENT_CHECK_SECONDS = 1.0
 _M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4  # glibc's mallopt parameters
 _KEEP_BYTES = 1 << 30
-_hasher: PasswordHasher | None = None  # in a worker process: built by _start_worker
+SALT_BYTES, HASH_BYTES = 16, 32
+_params: dict[str, int] | None = None  # in a worker process: set by _start_worker
 
 
 def _lowest_priority() -> str:
@@ -77,35 +90,101 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def _password_hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
-    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism,
-                          hash_len=32, salt_len=16, type=Type.ID)
+def _one_thread_raw(secret: bytes, salt: bytes, *, time_cost: int, memory_kib: int, lanes: int,
+                    hash_len: int) -> bytes:
+    """Argon2id (version 1.3) of ``secret``, all ``lanes`` computed on this one thread.
+
+    libargon2's ``threads`` does not change the result, only how many threads compute the lanes;
+    argon2-cffi sets it to the number of lanes, which starts and joins four threads for each of
+    the hash's twelve segments. One thread per hash leaves the other CPUs wholly idle, and a CPU
+    that is idle, not merely running idle-class work, is what lets a request thread start at once
+    (bench/login_storm.py: two CPUs busy with idle-class hashing doubled the sync p99; one did not).
+    """
+    out = ffi.new("uint8_t[]", hash_len)
+    c_secret, c_salt = ffi.new("uint8_t[]", secret), ffi.new("uint8_t[]", salt)
+    context = ffi.new("argon2_context *", {
+        "out": out, "outlen": hash_len, "pwd": c_secret, "pwdlen": len(secret), "salt": c_salt,
+        "saltlen": len(salt), "secret": ffi.NULL, "secretlen": 0, "ad": ffi.NULL, "adlen": 0,
+        "t_cost": time_cost, "m_cost": memory_kib, "lanes": lanes, "threads": 1, "version": ARGON2_VERSION,
+        "allocate_cbk": ffi.NULL, "free_cbk": ffi.NULL, "flags": lib.ARGON2_DEFAULT_FLAGS,
+    })
+    code = core(context, Type.ID.value)
+    if code != lib.ARGON2_OK:
+        raise HashingError(error_to_str(code))
+    return bytes(ffi.buffer(out, hash_len))
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode().rstrip("=")  # the PHC string format: no padding
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+
+
+def hash_one_thread(secret: bytes, *, time_cost: int, memory_kib: int, lanes: int) -> str:
+    """A new salted Argon2id hash in the PHC string form argon2-cffi writes and verifies."""
+    salt = secrets.token_bytes(SALT_BYTES)
+    digest = _one_thread_raw(secret, salt, time_cost=time_cost, memory_kib=memory_kib, lanes=lanes,
+                             hash_len=HASH_BYTES)
+    return f"$argon2id$v={ARGON2_VERSION}$m={memory_kib},t={time_cost},p={lanes}${_b64(salt)}${_b64(digest)}"
+
+
+def verify_one_thread(encoded_hash: str, secret: bytes) -> bool:
+    """True when ``secret`` matches ``encoded_hash``: parameters and salt read from the string (as
+    argon2-cffi reads them), the digest recomputed on one thread and compared in constant time.
+    Hashes of another type or version, which this server never writes, go to argon2-cffi."""
+    try:
+        params = extract_parameters(encoded_hash)
+        fields = encoded_hash.split("$")
+        if params.type is not Type.ID or params.version != ARGON2_VERSION or len(fields) != 6:
+            return PasswordHasher().verify(encoded_hash, secret)
+        salt, expected = _unb64(fields[4]), _unb64(fields[5])
+        digest = _one_thread_raw(secret, salt, time_cost=params.time_cost, memory_kib=params.memory_cost,
+                                 lanes=params.parallelism, hash_len=len(expected))
+    except (InvalidHashError, VerificationError, HashingError, binascii.Error, ValueError):
+        return False
+    return hmac.compare_digest(digest, expected)
 
 
 def _start_worker(parent: int, time_cost: int, memory_kib: int, parallelism: int) -> None:
-    global _hasher
+    global _params
     _lowest_priority()
     _keep_hash_memory()
     threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
-    _hasher = _password_hasher(time_cost, memory_kib, parallelism)
+    _params = {"time_cost": time_cost, "memory_kib": memory_kib, "lanes": parallelism}
 
 
 def _hash(auth_key: bytes) -> str:
-    assert _hasher is not None
-    return _hasher.hash(auth_key)
+    assert _params is not None
+    return hash_one_thread(auth_key, **_params)
 
 
 def _verify(encoded_hash: str, auth_key: bytes) -> bool:
-    assert _hasher is not None
-    try:
-        return _hasher.verify(encoded_hash, auth_key)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    return verify_one_thread(encoded_hash, auth_key)
 
 
 def _scheduling() -> tuple[int, int]:
     """(scheduling policy, nice value) of the worker process (for tests)."""
     return (os.sched_getscheduler(0) if hasattr(os, "sched_getscheduler") else -1), os.nice(0)
+
+
+def _threads_and_faults_of_hash(auth_key: bytes) -> tuple[int, int]:
+    """(most threads this worker ran at once, minor page faults) during one hash (for tests)."""
+    most, done = [0], threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.0005):
+            most[0] = max(most[0], len(os.listdir("/proc/self/task")))
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    _hash(auth_key)
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    done.set()
+    watcher.join()
+    return most[0] - 1, faults  # less the watcher
 
 
 def _ready(pause: float) -> int:
@@ -127,7 +206,8 @@ class AuthKeyHasher:
         for _ in range(concurrency):
             self._pool.submit(_ready, 0.05)
         # Verified when the account does not exist, so both paths cost the same. Made here, once.
-        self._dummy_hash = _password_hasher(time_cost, memory_kib, parallelism).hash(secrets.token_bytes(32))
+        self._dummy_hash = hash_one_thread(secrets.token_bytes(32), time_cost=time_cost, memory_kib=memory_kib,
+                                           lanes=parallelism)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuthKeyHasher:
