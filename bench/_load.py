@@ -110,11 +110,15 @@ async def _run(base_url: str, make_request: Callable[[int], RequestSpec],
     start = time.perf_counter()
     deadline = start + max_seconds
 
+    # Paced lanes start evenly spread over one interval, counted among the paced lanes only: with
+    # unpaced lanes beside them (a login storm), spreading over all lanes bunched the paced ones.
+    paced = [n for n in range(concurrency) if interval is not None and interval(n)]
+
     async def lane(n: int) -> None:
         nonlocal issued
         conn = Connection(host, port, prefix)
         pause = interval(n) if interval is not None else 0.0
-        next_start = time.perf_counter() + (pause * n / concurrency if pause else 0.0)  # staggered
+        next_start = time.perf_counter() + (pause * paced.index(n) / len(paced) if pause else 0.0)
         try:
             while issued < total and time.perf_counter() < deadline:
                 if pause:
