@@ -89,10 +89,11 @@ def bench_server(data_dir: Path, **kwargs) -> ServerProcess:  # noqa: ANN003 - S
     return ServerProcess(data_dir, env=env, extra_args=extra, **kwargs)
 
 
-def process_tree_cpu(pid: int) -> float:
+def process_tree_cpu(pid: int, *, descendants: bool = True) -> float:
     """CPU seconds (user + system) used so far by process ``pid`` and its live descendants (Linux
     /proc; 0.0 elsewhere). Sampled before and after a run, it gives the server's CPU per request,
-    a figure that other load on the machine does not inflate the way it inflates wall time."""
+    a figure that other load on the machine does not inflate the way it inflates wall time.
+    ``descendants=False``: the process alone (not its hashing workers, say)."""
     tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     children: dict[int, list[int]] = {}
     stats: dict[int, float] = {}
@@ -110,6 +111,8 @@ def process_tree_cpu(pid: int) -> float:
         ppid = int(fields[1])
         children.setdefault(ppid, []).append(int(entry.name))
         stats[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    if not descendants:
+        return stats.get(pid, 0.0)
     total, todo = 0.0, [pid]
     while todo:
         current = todo.pop()
