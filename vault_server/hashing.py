@@ -98,7 +98,8 @@ def _one_thread_raw(secret: bytes, salt: bytes, *, time_cost: int, memory_kib: i
     argon2-cffi sets it to the number of lanes, which starts and joins four threads for each of
     the hash's twelve segments. One thread per hash leaves the other CPUs wholly idle, and a CPU
     that is idle, not merely running idle-class work, is what lets a request thread start at once
-    (bench/login_storm.py: two CPUs busy with idle-class hashing doubled the sync p99; one did not).
+    (an idle-class Argon2 loop beside the server on both CPUs doubled the sync p99; on one, it did
+    not: docs/performance.md, "Login storm").
     """
     out = ffi.new("uint8_t[]", hash_len)
     c_secret, c_salt = ffi.new("uint8_t[]", secret), ffi.new("uint8_t[]", salt)
