@@ -102,6 +102,9 @@ class Database:
         # set once here instead of on every request.
         self._read_engine = engine if self.is_sqlite else engine.execution_options(isolation_level="REPEATABLE READ")
         self._write_engine = engine.execution_options(**{_BEGIN_OPTION: "BEGIN IMMEDIATE"}) if self.is_sqlite else engine
+        self._statement_engine = engine if self.is_sqlite else engine.execution_options(isolation_level="AUTOCOMMIT")
+        # Whether each statement on a ``statement_connection()`` sees its own snapshot.
+        self.snapshot_per_statement = not self.is_sqlite
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine | None = None) -> Database:
@@ -135,6 +138,16 @@ class Database:
         """``read()`` as a bare Core connection (no ORM session): for the requests every device
         repeats, which run prebuilt Core statements only."""
         with self._read_engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def statement_connection(self) -> Iterator[Connection]:
+        """A bare connection for reads of one statement each that need no snapshot in common (a
+        token lookup; a vault list). On PostgreSQL it is outside any transaction (autocommit): no
+        BEGIN and no ROLLBACK, which were two thirds of the database's CPU for a no-change sync
+        (0.38 ms of 0.13 + 0.25) and one round trip each. On SQLite, where a transaction costs
+        next to nothing, it is ``read_connection()``."""
+        with self._statement_engine.connect() as conn:
             yield conn
 
     @contextmanager

@@ -107,7 +107,7 @@ def authenticate(db: Database, token: str | None, conn: Connection | None = None
     if conn is not None:
         row = session_queries.live_session(conn, digest, now)
     else:
-        with db.engine.connect() as own:  # one statement: no ORM session, no snapshot needed
+        with db.statement_connection() as own:  # one statement: no ORM session, no transaction
             row = session_queries.live_session(own, digest, now)
     if row is None:
         raise Unauthorized()

@@ -48,9 +48,17 @@ _JSON_HEADERS = [(b"content-type", b"application/json")]
 def sync_answer(db: Database, token: str | None, body: SyncRequest) -> bytes:
     """``POST /v1/sync``: everything that changed in the caller's vaults since the given cursors,
     serialised once (the rows were validated when written). Runs in a worker thread."""
-    with db.read_connection() as conn:
+    # The token and the vault list are one statement each: first without a transaction (see
+    # ``Database.statement_connection``). Items must come from the snapshot their vault's row
+    # came from, so a sync with changes to send reads again in one repeatable-read transaction
+    # where statements do not share a snapshot there (PostgreSQL).
+    with db.statement_connection() as conn:
         auth = authenticate(db, token, conn)
-        result = vault_queries.sync(conn, auth.account_id, body.cursors)
+        result = vault_queries.sync(conn, auth.account_id, body.cursors, items=not db.snapshot_per_statement)
+    if result is None:
+        with db.read_connection() as conn:
+            result = vault_queries.sync(conn, auth.account_id, body.cursors)
+        assert result is not None
     return result.model_dump_json().encode()
 
 

@@ -258,3 +258,40 @@ def test_logins_answered_alike_with_and_without_the_hot_path(pair: Pair, monkeyp
         blocked = client.post("/login", json=_login(user.email, user.auth_key))  # even the right key
         assert blocked.status_code == 429 and blocked.json()["error"]["code"] == "rate_limited"
         assert int(blocked.headers["retry-after"]) >= 1
+
+
+def test_no_change_sync_on_postgresql_runs_outside_a_transaction(pair: Pair, monkeypatch: pytest.MonkeyPatch) -> None:
+    # PostgreSQL: the token and the vault list are read in autocommit (no BEGIN, no ROLLBACK);
+    # when items are to be sent, everything is read again in one repeatable-read transaction, so
+    # items and their vault's row come from one snapshot. SQLite: one transaction, read once.
+    owner = pair.api.register()
+    vault = owner.vault_id
+    calls: list[tuple[bool, str | None, bool]] = []  # (autocommit, isolation, answered)
+    real = hotpath.vault_queries.sync
+
+    def spying(conn: Any, *args: Any, **kwargs: Any) -> Any:
+        driver = conn.connection.driver_connection
+        autocommit = bool(getattr(driver, "autocommit", False))
+        level = conn.get_isolation_level() if not autocommit else None
+        answer = real(conn, *args, **kwargs)
+        calls.append((autocommit, level, answer is not None))
+        return answer
+
+    monkeypatch.setattr(hotpath.vault_queries, "sync", spying)
+    postgres = pair.hot.app.state.server.db.snapshot_per_statement
+    seq = pair.hot.post("/sync", json={"cursors": {}}, headers={"Authorization": f"Bearer {owner.token}"}).json()
+    seq = seq["vaults"][0]["seq"]
+    calls.clear()
+    unchanged = pair.both("POST", "/sync", owner.token, body={"cursors": {vault: seq}}).json()
+    assert unchanged["vaults"][0]["items"] == []
+    assert calls[0] == ((True, None, True) if postgres else (False, calls[0][1], True))
+    resp = pair.plain.post(f"/vaults/{vault}/changes", json=fakes.batch(0, _items(2)),
+                           headers={"Authorization": f"Bearer {owner.token}"})
+    assert resp.status_code == 200, resp.text
+    calls.clear()
+    changed = pair.both("POST", "/sync", owner.token, body={"cursors": {vault: seq}}).json()
+    assert len(changed["vaults"][0]["items"]) == 2
+    if postgres:
+        assert calls[:2] == [(True, None, False), (False, "REPEATABLE READ", True)]
+    else:
+        assert len(calls) == 2 and all(answered for _, _, answered in calls)  # one call per app, read once

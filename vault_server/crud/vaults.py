@@ -216,7 +216,8 @@ _SYNC_ITEMS = (
 )
 
 
-def sync(session: Connection, account_id: uuid.UUID, cursors: Mapping[uuid.UUID, int]) -> SyncPublic:
+def sync(session: Connection, account_id: uuid.UUID, cursors: Mapping[uuid.UUID, int], *,
+         items: bool = True) -> SyncPublic | None:
     """Every vault the account belongs to, with only the items changed after its cursor.
 
     Items come from the ``(vault_id, seq)`` index, so the cost follows the number of changes;
@@ -224,10 +225,13 @@ def sync(session: Connection, account_id: uuid.UUID, cursors: Mapping[uuid.UUID,
     Core statements and are put into the response models without re-validation (they were
     validated when written): a no-change sync is the request every device repeats.
     Vault ids the client sent that it can no longer see are listed in ``removed_vaults``.
+    ``items=False``: None instead of reading any items (the caller reads again in a snapshot).
     """
     out: list[VaultSyncPublic] = []
     for v in session.execute(_SYNC_VAULTS, {"account_id": account_id}).all():
         cursor = cursors.get(v.id, 0)
+        if cursor < v.seq and not items:
+            return None
         rows = session.execute(_SYNC_ITEMS, {"vault_id": v.id, "cursor": cursor}).all() if cursor < v.seq else []
         role = Role(v.role)
         pending = None
