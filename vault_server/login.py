@@ -3,13 +3,12 @@
 The route in ``routes/auth.py`` and the hot path in ``hotpath.py`` both answer with
 ``login_answer``, so a login is the same whichever serves it.
 
-A login costs three things: two short transactions (throttle and account lookup before the hash;
-session and throttle update after it) and one Argon2id verification, which runs in a
+A login costs three things: two short database steps (throttle and account lookup before the
+hash, one statement each; session and throttle update after it, one transaction) and one Argon2id verification, which runs in a
 low-priority hashing process (``hashing.py``) while the request waits on the event loop. The
-transactions run on ``LOGIN_THREADS`` worker threads of their own: twenty logins arriving at
-once then take turns on two threads instead of starting twenty threads that all contend for the
-interpreter with the syncs being answered meanwhile (bench/login_storm.py measured the
-difference).
+database steps run on ``LOGIN_THREADS`` worker threads of their own: twenty logins arriving at
+once take turns on two threads, instead of taking twenty threads of the pool other routes share
+and contending for the interpreter with the syncs being answered meanwhile.
 """
 
 from __future__ import annotations
@@ -47,7 +46,7 @@ async def login_answer(state: ServerState, body: LoginRequest, address: str) -> 
 
 
 def _lookup(state: ServerState, email: str, address: str, now: datetime) -> tuple[float, Row | None]:
-    with state.db.read_connection() as conn:
+    with state.db.statement_connection() as conn:  # two independent statements: no snapshot needed
         return (state.throttler.seconds_blocked(conn, email, address, now),
                 account_queries.account_row_by_email(conn, email))
 
