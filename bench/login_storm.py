@@ -8,7 +8,9 @@ verification is deliberately slow). Devices sync at a steady ``--sync-rate`` req
 in total (8 lanes on a timer, authenticated, nothing changed), first alone for ``--seconds``
 (quiet), then for as long again while ``--logins`` clients log in over and over, each starting its
 next login as soon as the last one answers (the storm). It prints the sync latency of both phases,
-the logins done, and the ratio of the storm's p99 to the quiet p99 (target: at most 3x).
+the logins done, the CPU of the server process (its hashing processes excluded) for one login
+alone and per second in each phase, and the ratio of the storm's p99 to the quiet p99 (target:
+at most 3x).
 """
 
 from __future__ import annotations
