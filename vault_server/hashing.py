@@ -33,8 +33,10 @@ import secrets
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TYPE_CHECKING
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, TypeVar
 
 from argon2 import PasswordHasher, Type, extract_parameters
 from argon2.exceptions import HashingError, InvalidHashError, VerificationError
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from vault_server.settings import Settings
 
 PARENT_CHECK_SECONDS = 1.0
+T = TypeVar("T")
 _M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4  # glibc's mallopt parameters
 _KEEP_BYTES = 1 << 30
 SALT_BYTES, HASH_BYTES = 16, 32
@@ -194,21 +197,33 @@ def _ready(pause: float) -> int:
 
 
 class AuthKeyHasher:
-    """Hash and verify auth keys on the low-priority worker processes."""
+    """Hash and verify auth keys on the low-priority worker processes.
+
+    A worker that dies (killed, or chosen by the kernel's out-of-memory killer for its 64 MiB)
+    breaks the whole process pool: every later submission would fail. The pool is then replaced
+    once, and the hash that failed is run again on the new one, so logins go on working.
+    """
 
     def __init__(self, *, time_cost: int, memory_kib: int, parallelism: int, concurrency: int):
-        self._pool = ProcessPoolExecutor(
-            max_workers=concurrency,
-            mp_context=multiprocessing.get_context("spawn"),  # no fork of a threaded server
-            initializer=_start_worker,
-            initargs=(os.getpid(), time_cost, memory_kib, parallelism),
-        )
-        # Start every worker now (in the background), not in the middle of the first burst of logins.
-        for _ in range(concurrency):
-            self._pool.submit(_ready, 0.05)
+        self._initargs = (os.getpid(), time_cost, memory_kib, parallelism)
+        self._concurrency = concurrency
+        self._lock = threading.Lock()
+        self._pool = self._start_pool()
         # Verified when the account does not exist, so both paths cost the same. Made here, once.
         self._dummy_hash = hash_one_thread(secrets.token_bytes(32), time_cost=time_cost, memory_kib=memory_kib,
                                            lanes=parallelism)
+
+    def _start_pool(self) -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(
+            max_workers=self._concurrency,
+            mp_context=multiprocessing.get_context("spawn"),  # no fork of a threaded server
+            initializer=_start_worker,
+            initargs=self._initargs,
+        )
+        # Start every worker now (in the background), not in the middle of the first burst of logins.
+        for _ in range(self._concurrency):
+            pool.submit(_ready, 0.05)
+        return pool
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuthKeyHasher:
@@ -219,18 +234,42 @@ class AuthKeyHasher:
         return "AuthKeyHasher()"
 
     def hash(self, auth_key: bytes) -> str:
-        return self._pool.submit(_hash, auth_key).result()
+        return self._run(_hash, auth_key)
 
     def verify(self, encoded_hash: str | None, auth_key: bytes) -> bool:
         """True when ``auth_key`` matches; with ``encoded_hash`` None, burns the same time, False."""
-        return self._submit_verify(encoded_hash, auth_key).result() and encoded_hash is not None
+        return self._run(_verify, encoded_hash or self._dummy_hash, auth_key) and encoded_hash is not None
 
     async def verify_async(self, encoded_hash: str | None, auth_key: bytes) -> bool:
         """``verify`` for a coroutine: waits on the event loop instead of in a thread."""
-        return await asyncio.wrap_future(self._submit_verify(encoded_hash, auth_key)) and encoded_hash is not None
+        pool = self._pool
+        args = (encoded_hash or self._dummy_hash, auth_key)
+        try:
+            ok = await asyncio.wrap_future(self._submit(pool, _verify, *args))
+        except BrokenProcessPool:
+            ok = await asyncio.wrap_future(self._replace(pool).submit(_verify, *args))
+        return ok and encoded_hash is not None
 
-    def _submit_verify(self, encoded_hash: str | None, auth_key: bytes) -> Future[bool]:
-        return self._pool.submit(_verify, encoded_hash or self._dummy_hash, auth_key)
+    def _run(self, fn: Callable[..., T], *args: object) -> T:
+        pool = self._pool
+        try:
+            return self._submit(pool, fn, *args).result()
+        except BrokenProcessPool:
+            return self._replace(pool).submit(fn, *args).result()
+
+    def _submit(self, pool: ProcessPoolExecutor, fn: Callable[..., T], *args: object) -> Future[T]:
+        try:
+            return pool.submit(fn, *args)
+        except BrokenProcessPool:  # known broken already: no work was lost, just start anew
+            return self._replace(pool).submit(fn, *args)
+
+    def _replace(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        """A working pool instead of ``broken`` (once, however many requests found it broken)."""
+        with self._lock:
+            if self._pool is broken:
+                broken.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._start_pool()
+            return self._pool
 
     def close(self) -> None:
         """Stop the worker processes (after the hashes queued have run)."""

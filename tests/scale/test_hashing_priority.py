@@ -4,6 +4,7 @@ measures the effect on latency)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sys
@@ -98,6 +99,53 @@ def test_one_thread_verification_refuses_altered_or_malformed_hashes():
     # Another Argon2 type (never written by this server) is verified by argon2-cffi, not refused outright.
     other = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=Type.I).hash(key)
     assert hashing.verify_one_thread(other, key) and not hashing.verify_one_thread(other, os.urandom(32))
+
+
+def _worker_pid(h: AuthKeyHasher) -> int:
+    return h._pool.submit(hashing._ready, 0.0).result()  # noqa: SLF001
+
+
+def _kill_and_wait(pid: int) -> None:
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
+def test_logins_go_on_after_a_hashing_worker_is_killed():
+    # Killed between hashes (say by the out-of-memory killer): the broken pool is replaced and the
+    # next hash runs on a new worker, with the same low priority.
+    h = AuthKeyHasher(time_cost=1, memory_kib=8, parallelism=1, concurrency=1)
+    try:
+        key = os.urandom(32)
+        encoded = h.hash(key)
+        first = _worker_pid(h)
+        _kill_and_wait(first)
+        assert h.verify(encoded, key) and not h.verify(encoded, os.urandom(32))
+        second = _worker_pid(h)
+        assert second != first
+        policy, _ = h._pool.submit(hashing._scheduling).result()  # noqa: SLF001
+        assert policy == getattr(os, "SCHED_IDLE", policy)
+        # Killed in the middle of a hash awaited on the event loop: that hash runs again.
+        slow = AuthKeyHasher(time_cost=3, memory_kib=65536, parallelism=4, concurrency=1)
+        try:
+            encoded = slow.hash(key)
+            victim = _worker_pid(slow)
+
+            async def login_while_killing() -> bool:
+                pending = asyncio.ensure_future(slow.verify_async(encoded, key))
+                await asyncio.sleep(0.03)
+                _kill_and_wait(victim)
+                return await pending
+
+            assert asyncio.run(login_while_killing())
+            assert _worker_pid(slow) != victim
+            assert slow.hash(key) != encoded  # and new hashes, freshly salted
+        finally:
+            slow.close()
+    finally:
+        h.close()
 
 
 def test_the_worker_module_imports_nothing_of_the_server():
