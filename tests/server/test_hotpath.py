@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import json
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -295,3 +296,46 @@ def test_no_change_sync_on_postgresql_runs_outside_a_transaction(pair: Pair, mon
         assert calls[:2] == [(True, None, False), (False, "REPEATABLE READ", True)]
     else:
         assert len(calls) == 2 and all(answered for _, _, answered in calls)  # one call per app, read once
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_connections_come_back_from_autocommit_in_transactions(backend: str, tmp_path: Path) -> None:
+    # A connection lent out in autocommit (PostgreSQL) goes back to the pool and comes out again for
+    # a write: it must be in a transaction again, or a batch that fails half-way would stay half
+    # written. Every pooled connection is lent in autocommit first, then to reads and writes.
+    from sqlalchemy import text
+
+    def check(settings: Settings) -> None:
+        engine = make_engine(settings)
+        upgrade(engine)
+        db = Database(engine)
+        try:
+            with ExitStack() as stack:  # hold several at once, so the pool makes several
+                for _ in range(4):
+                    conn = stack.enter_context(db.statement_connection())
+                    conn.execute(text("SELECT 1"))
+                    assert bool(getattr(conn.connection.driver_connection, "autocommit", False)) == (backend == "postgres")
+            for _ in range(4):
+                with db.write_connection() as conn:
+                    conn.execute(text("SELECT 1"))
+                    assert not getattr(conn.connection.driver_connection, "autocommit", False)
+                    assert conn.in_transaction()
+                with db.read_connection() as conn:
+                    conn.execute(text("SELECT 1"))
+                    assert not getattr(conn.connection.driver_connection, "autocommit", False)
+                    if backend == "postgres":
+                        assert conn.get_isolation_level() == "REPEATABLE READ"
+            if backend == "postgres":  # and a failed write leaves nothing behind
+                with pytest.raises(RuntimeError), db.write_connection() as conn:
+                    conn.execute(text("CREATE TABLE bv_probe (x int)"))
+                    raise RuntimeError("fails half-way")
+                with db.statement_connection() as conn:
+                    assert conn.execute(text("SELECT to_regclass('bv_probe')")).scalar() is None
+        finally:
+            db.dispose()
+
+    if backend == "postgres":
+        with temporary_pg_database() as url:
+            check(Settings(data_dir=tmp_path, database_url=url, **FAST_HASHING))
+    else:
+        check(Settings(data_dir=tmp_path, **FAST_HASHING))
