@@ -54,8 +54,8 @@ _params: dict[str, int] | None = None  # in a worker process: set by _start_work
 
 
 def _lowest_priority() -> str:
-    """Put this process in the idle scheduling class (Linux), else at the lowest nice value; the
-    threads Argon2 starts for its lanes inherit it. Returns what was set."""
+    """Put this process in the idle scheduling class (Linux), else at the lowest nice value (any
+    thread it starts inherits it). Returns what was set."""
     if sys.platform.startswith("linux"):
         try:
             os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
@@ -164,10 +164,6 @@ def _hash(auth_key: bytes) -> str:
     return hash_one_thread(auth_key, **_params)
 
 
-def _verify(encoded_hash: str, auth_key: bytes) -> bool:
-    return verify_one_thread(encoded_hash, auth_key)
-
-
 def _scheduling() -> tuple[int, int]:
     """(scheduling policy, nice value) of the worker process (for tests)."""
     return (os.sched_getscheduler(0) if hasattr(os, "sched_getscheduler") else -1), os.nice(0)
@@ -238,16 +234,16 @@ class AuthKeyHasher:
 
     def verify(self, encoded_hash: str | None, auth_key: bytes) -> bool:
         """True when ``auth_key`` matches; with ``encoded_hash`` None, burns the same time, False."""
-        return self._run(_verify, encoded_hash or self._dummy_hash, auth_key) and encoded_hash is not None
+        return self._run(verify_one_thread, encoded_hash or self._dummy_hash, auth_key) and encoded_hash is not None
 
     async def verify_async(self, encoded_hash: str | None, auth_key: bytes) -> bool:
         """``verify`` for a coroutine: waits on the event loop instead of in a thread."""
         pool = self._pool
         args = (encoded_hash or self._dummy_hash, auth_key)
         try:
-            ok = await asyncio.wrap_future(self._submit(pool, _verify, *args))
+            ok = await asyncio.wrap_future(self._submit(pool, verify_one_thread, *args))
         except BrokenProcessPool:
-            ok = await asyncio.wrap_future(self._replace(pool).submit(_verify, *args))
+            ok = await asyncio.wrap_future(self._replace(pool).submit(verify_one_thread, *args))
         return ok and encoded_hash is not None
 
     def _run(self, fn: Callable[..., T], *args: object) -> T:
