@@ -17,7 +17,7 @@ from vault_server.crud.secrets import get_or_create_secret
 from vault_server.database import Database
 from vault_server.deps import ServerState, SessionDep
 from vault_server.errors import install_error_handlers
-from vault_server.hotpath import HotPath
+from vault_server.hotpath import HOT_THREADS, HotPath
 from vault_server.login import LOGIN_THREADS
 from vault_server.middleware import BodyLimitMiddleware, RouteLimit
 from vault_server.models import ConflictState
@@ -63,6 +63,7 @@ def create_app(settings: Settings, *, db: Database | None = None, hot_path: bool
             hasher=AuthKeyHasher.from_settings(settings),
             throttler=LoginThrottler(settings, throttle),
             decoy_secret=decoy,
+            hot_threads=CapacityLimiter(HOT_THREADS),
             login_threads=CapacityLimiter(LOGIN_THREADS),
         )
         # Everything made so far (modules, models, routes: some 100,000 objects) lives as long as

@@ -41,7 +41,8 @@ class ServerState:
     hasher: AuthKeyHasher
     throttler: LoginThrottler
     decoy_secret: bytes
-    login_threads: CapacityLimiter  # see vault_server/login.py
+    hot_threads: CapacityLimiter  # syncs and writes: see vault_server/hotpath.py
+    login_threads: CapacityLimiter  # logins' database steps: see vault_server/login.py
 
     def __repr__(self) -> str:
         return "ServerState()"

@@ -95,7 +95,6 @@ class HotPath:
 
     def __init__(self, app: ASGIApp):
         self.app = app
-        self._limiter: anyio.CapacityLimiter | None = None  # made in the event loop, on first use
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -132,18 +131,17 @@ class HotPath:
             return
         state: ServerState = scope["app"].state.server
         token = bearer_token(authorization)
-        if self._limiter is None:
-            self._limiter = anyio.CapacityLimiter(HOT_THREADS)
         try:
             if isinstance(request, LoginRequest):
                 client = scope.get("client")
                 payload = await login_answer(state, request, client[0] if client else "unknown")
             elif isinstance(request, SyncRequest):
-                payload = await anyio.to_thread.run_sync(sync_answer, state.db, token, request, limiter=self._limiter)
+                payload = await anyio.to_thread.run_sync(sync_answer, state.db, token, request,
+                                                         limiter=state.hot_threads)
             else:
                 assert vault_id is not None
                 result = await anyio.to_thread.run_sync(changes_answer, state.db, token, vault_id, request,
-                                                        limiter=self._limiter)
+                                                        limiter=state.hot_threads)
                 payload = result.model_dump_json().encode()
         except ApiError as exc:
             await api_error_response(exc)(scope, receive, send)
